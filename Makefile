@@ -1,0 +1,28 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: test install dot clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes; the stamp records the last install.
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed-test
+
+# The graphviz `dot` binary renders autograd.viz's SVGs; install it when missing.
+dot:
+	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq graphviz >/dev/null; }
+
+test: install dot
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

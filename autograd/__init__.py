@@ -1,0 +1,89 @@
+"""chainrule's autograd: a Tensor that records its graph, and backprop by the chain rule.
+
+`autograd` is also the import name of HIPS autograd on PyPI; install chainrule into its
+own virtual environment (the Makefile does) so the two never meet.
+"""
+
+from .creation import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import bool_ as bool
+from .dtypes import float16, float32, float64, int32, int64
+from .engine import grad
+from .errors import ShapeError
+from .function import Function
+from .gradcheck import GradcheckError, gradcheck
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops.elementwise import (
+    abs,
+    clamp,
+    clip,
+    cos,
+    exp,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+    where,
+)
+from .ops.linalg import matmul
+from .ops.reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    var,
+)
+from .ops.shape import (
+    broadcast_to,
+    cat,
+    expand,
+    flatten,
+    pad,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+)
+from .ops.window import sliding_window_view
+from .random import manual_seed
+from .serialization import load, save
+from .tensor import Tensor
+
+__all__ = [
+    "Function", "GradcheckError", "ShapeError", "Tensor",
+    "abs", "amax", "amin", "arange", "argmax", "argmin", "bool", "broadcast_to", "cat",
+    "clamp", "clip", "cos", "enable_grad", "exp", "expand", "eye", "flatten", "float16",
+    "float32", "float64", "from_numpy", "full", "grad", "gradcheck", "int32", "int64",
+    "is_grad_enabled", "linspace", "load", "log", "log1p", "logsumexp", "manual_seed",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ones", "ones_like",
+    "pad", "permute", "rand", "randint", "randn", "relu", "reshape", "save",
+    "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "sqrt", "squeeze", "stack",
+    "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "where", "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,108 @@
+"""Constructors: from data, filled, ranges and random draws (float32 unless told)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .random import generator
+from .tensor import Tensor, _make
+
+
+def _shape(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = tuple(size[0])
+    for n in size:
+        if int(n) < 0:
+            raise ValueError(f"size: dims must be >= 0, got {size}")
+    return tuple(int(n) for n in size)
+
+
+def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = _make(arr)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A new tensor holding a copy of `data` (see `Tensor` for the dtype rules)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `arr`."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy: expected an ndarray, got {type(arr).__name__}")
+    return _make(arr)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_shape(size), dtype or dtypes.default_float), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_shape(size), dtype or dtypes.default_float), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Filled with `fill_value`; the dtype follows the value (float32, int64, bool)."""
+    if dtype is None:
+        dtype = dtypes.to_array(fill_value).dtype
+    size = (size,) if isinstance(size, int) else size
+    return _finish(np.full(_shape((size,)), fill_value, dtype), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def arange(
+    start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """`[start, end)` by `step`: int64 for int arguments, float32 if any is a float."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, int | np.integer) for v in (start, end, step))
+        dtype = dtypes.int64 if is_int else dtypes.default_float
+    return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return _finish(np.linspace(start, end, steps, dtype=dtype or dtypes.default_float),
+                   requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=dtype or dtypes.default_float), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    dtype = np.dtype(dtype or dtypes.default_float)
+    return _finish(generator().random(_shape(size), dtype=dtype), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    dtype = np.dtype(dtype or dtypes.default_float)
+    return _finish(generator().standard_normal(_shape(size), dtype=dtype), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
+    """Integers in [low, high) (in [0, low) when `high` is omitted)."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _make(generator().integers(low, high, size, dtype=dtype or dtypes.int64))

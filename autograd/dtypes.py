@@ -1,0 +1,72 @@
+"""Dtypes are numpy dtypes; conversion of Python data and PyTorch's promotion rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+float16 = np.dtype(np.float16)
+int64 = np.dtype(np.int64)
+int32 = np.dtype(np.int32)
+bool_ = np.dtype(np.bool_)
+default_float = float32
+
+
+def to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
+    """Turn Python or numpy data into an ndarray with PyTorch's dtype inference.
+
+    Python floats become float32, ints int64 and bools bool; numpy data keeps its dtype.
+    """
+    if isinstance(data, np.ndarray | np.generic):
+        arr = np.array(data, dtype=dtype, copy=copy)
+    else:
+        if hasattr(data, "__array__") and not isinstance(data, list | tuple):
+            arr = np.array(data, dtype=dtype, copy=copy)
+        else:
+            arr = np.array(data, dtype=dtype)
+        if dtype is None:
+            kind = arr.dtype.kind
+            if kind == "f" and not _holds_numpy_data(data):
+                arr = arr.astype(default_float)
+            elif kind in "iu":
+                arr = arr.astype(int64, copy=False)
+            elif kind not in "fb":
+                raise TypeError(
+                    f"tensor: cannot make a tensor from {type(data).__name__} data "
+                    f"(numpy inferred dtype {arr.dtype}); expected numbers, bools or arrays"
+                )
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: unsupported dtype {arr.dtype}; expected a float, int or bool dtype")
+    return arr
+
+
+def _holds_numpy_data(data: Any) -> bool:
+    """Whether nested lists carry numpy/Tensor values, whose float dtype is kept."""
+    while isinstance(data, list | tuple) and data:
+        data = data[0]
+    return hasattr(data, "dtype")
+
+
+def fix_result_dtype(r: Any, a: Any, b: Any = None) -> np.ndarray:
+    """Make an op's numpy result an ndarray with the dtype PyTorch would give.
+
+    numpy widens to float64 where PyTorch keeps float32: an int tensor with a float
+    (int * 0.5, exp(int)), int64 with float32, or a dimensioned float32 tensor with a 0-d
+    float64 tensor. Only float64 results can be wrong, so others pass through untouched.
+    """
+    if r.__class__ is not np.ndarray:
+        r = np.asarray(r)
+    if r.dtype is not float64:
+        return r
+    a64 = getattr(a, "dtype", None) is float64
+    b64 = getattr(b, "dtype", None) is float64
+    if not (a64 or b64):
+        return r.astype(float32)
+    if a64 != b64:  # one float64 tensor: a 0-d one does not widen a dimensioned float one
+        small, big = (a, b) if a64 else (b, a)
+        if small.ndim == 0 and getattr(big, "ndim", 0) > 0 and big.dtype.kind == "f":
+            return r.astype(big.dtype)
+    return r

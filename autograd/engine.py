@@ -1,0 +1,240 @@
+"""Backpropagation: an iterative topological walk that applies each node's VJP once.
+
+Gradients flow from the outputs to the leaves in reverse topological order. Each node's
+incoming gradients are summed before its backward runs, so a node reached by many paths
+runs once. Broadcasting is undone here, in `_sum_to`, for every op alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .function import _FREED_MESSAGE, Function
+from .grad_mode import _mode
+from .tensor import Tensor, _make, _RetainGrad
+
+
+def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Any) -> Tensor:
+    """Sum a broadcast gradient back to `shape` (the one place broadcasting is undone)."""
+    extra = grad.ndim - len(shape)
+    if extra < 0 or any(n != 1 and n != g for n, g in zip(shape, grad.shape[extra:])):
+        raise RuntimeError(
+            f"backward: {node!r} returned a gradient of shape {grad.shape} for an input of "
+            f"shape {shape}; it must have that shape or broadcast to it"
+        )
+    dims = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+    )
+    out = grad.sum(dim=dims, keepdim=True) if dims else grad
+    return out.reshape(shape)
+
+
+def _topo_order(roots: Sequence[Function]) -> list[Function]:
+    """Nodes reachable from `roots`, each after every node that consumes it. No recursion."""
+    order: list[Function] = []
+    seen: set[int] = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for p in node.parents:
+            if p is not None and id(p) not in seen and isinstance(p, Function):
+                stack.append((p, False))
+    order.reverse()
+    return order
+
+
+def _run_hooks(hooks: list, grad: Tensor, retain: bool) -> Tensor:
+    """Tensor hooks in registration order (a returned Tensor replaces grad), then retain_grad."""
+    for hook in hooks:
+        if not isinstance(hook, _RetainGrad):
+            new = hook(grad)
+            if new is not None:
+                grad = new if isinstance(new, Tensor) else Tensor(new)
+    for hook in hooks:
+        if isinstance(hook, _RetainGrad) and (t := hook.tensor()) is not None:
+            g = grad if retain else grad.detach()
+            t.grad = g if t.grad is None else t.grad + g
+    return grad
+
+
+def _as_grad(gradient: Any, out: Tensor) -> Tensor:
+    if gradient is None:
+        if out.data.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {out.shape}; pass gradient= of that shape "
+                "(a gradient is created implicitly only for outputs with one element)"
+            )
+        return _make(np.ones(out.shape, out.dtype))
+    g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=out.dtype)
+    if g.shape != out.shape:
+        raise RuntimeError(
+            f"backward: gradient has shape {g.shape} but the output has shape {out.shape}"
+        )
+    return g
+
+
+def run_backward(
+    outputs: Sequence[Tensor],
+    gradients: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> dict:
+    """Backpropagate from `outputs`. Without `inputs`, accumulate into leaves' `.grad`;
+    with `inputs`, return {input key: gradient} and leave `.grad` alone."""
+    grads: dict = {}
+    roots = []
+    for i, (out, g) in enumerate(zip(outputs, gradients)):
+        if not out._rg:
+            raise RuntimeError(
+                f"backward: output {i} does not require grad and has no grad_fn; "
+                "did you create it under no_grad() or from tensors without requires_grad?"
+            )
+        key = out._node if out._node is not None else out
+        g = _as_grad(g, out)
+        grads[key] = g if key not in grads else grads[key] + g
+        if out._node is not None:
+            roots.append(out._node)
+    order = _topo_order(roots)
+    for node in order:  # check before anything runs, so a failure leaves no partial state
+        if node.saved is None:
+            raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
+    wanted = None
+    if inputs is not None:
+        wanted = {t._node if t._node is not None else t for t in inputs}
+        order = _prune(order, wanted)
+    # The caller's gradient arrays must never become a leaf's .grad by aliasing.
+    handed = {id(g.data) for g in grads.values()}
+    captured: dict = {}
+    prev_mode = _mode.enabled
+    _mode.enabled = create_graph  # an ordinary backward records no graph
+    try:
+        for node in order:
+            grad = grads.pop(node, None)
+            if grad is None:
+                continue
+            if node.hooks is not None:
+                grad = _run_hooks(node.hooks, grad, create_graph)
+            if wanted is not None and node in wanted:
+                captured[node] = grad
+            in_grads = type(node).backward(node, grad)
+            if not retain_graph:
+                node.release()
+            if in_grads.__class__ is not tuple:
+                in_grads = (in_grads,)
+            parents = node.parents
+            if len(in_grads) != len(parents):
+                raise RuntimeError(
+                    f"backward: {node.name()}.backward returned {len(in_grads)} gradients; "
+                    f"expected {len(parents)}, one per forward argument"
+                )
+            for p, g in zip(parents, in_grads):
+                if p is None or g is None:
+                    continue
+                if g.__class__ is not Tensor:
+                    g = g if isinstance(g, Tensor) else Tensor(g)
+                if g.shape != p.shape:
+                    g = _sum_to(g, p.shape, node)
+                if g.dtype != p.dtype:
+                    g = g.to(p.dtype)
+                old = grads.get(p)
+                grads[p] = g if old is None else old + g
+        for leaf, grad in grads.items():
+            if isinstance(leaf, Function):  # pruned away: leads to no requested input
+                continue
+            if leaf._hooks is not None:
+                grad = _run_hooks(leaf._hooks, grad, create_graph)
+            if wanted is not None:
+                if leaf in wanted:
+                    captured[leaf] = grad
+            else:
+                _accumulate(leaf, grad, create_graph, handed)
+    finally:
+        _mode.enabled = prev_mode
+    return captured
+
+
+def _prune(order: list[Function], wanted: set) -> list[Function]:
+    """Keep only the nodes from which some wanted input can be reached."""
+    useful = set()
+    for node in reversed(order):
+        if node in wanted or any(p in useful or p in wanted for p in node.parents if p is not None):
+            useful.add(node)
+    return [n for n in order if n in useful]
+
+
+def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed: set) -> None:
+    """Add grad into leaf.grad. Without create_graph the stored array is the leaf's own:
+    copied when it is a view or already handed to another leaf or the caller."""
+    if not create_graph:
+        arr = grad.data
+        if leaf.grad is not None:
+            leaf.grad = _make(leaf.grad.data + arr)
+            return
+        if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
+            arr = arr.copy()
+        handed.add(id(arr))
+        leaf.grad = _make(arr)
+    else:
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+
+
+def backward(
+    tensor: Tensor,
+    gradient: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """`tensor.backward()`: accumulate gradients into the leaves' `.grad`."""
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        for t, g in zip(inputs, grad(tensor, inputs, gradient, retain, create_graph, True)):
+            if g is not None:
+                _accumulate(t, g, create_graph, set())
+        return
+    run_backward([tensor], [gradient], retain, create_graph)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of `outputs` with respect to `inputs`, returned instead of accumulated.
+
+    With `create_graph=True` the results are themselves differentiable, which gives
+    second derivatives and Hessian-vector products.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not isinstance(grad_outputs, list | tuple):
+        grad_outputs = [grad_outputs] * len(outputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._rg:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    retain = create_graph if retain_graph is None else retain_graph
+    captured = run_backward(outputs, list(grad_outputs), retain, create_graph, inputs)
+    result = []
+    for i, t in enumerate(inputs):
+        g = captured.get(t._node if t._node is not None else t)
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,149 @@
+"""`Function`: one differentiable op, its forward and its VJP side by side.
+
+An instance of a `Function` subclass is both the `ctx` that `forward` fills and the
+graph node (`grad_fn`) that `backward` runs from. A node links to its parents (the nodes
+that made its inputs, or the leaf tensors themselves) but never to its own output, so
+dropping the output frees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .grad_mode import _mode
+from .tensor import Tensor, _make
+
+
+class _SavedOutput:
+    """Stands in for the op's own output inside `saved`, so a node never holds its output."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+
+class _NoGrads:
+    """`needs_input_grad` of a forward that records nothing: False for every input."""
+
+    __slots__ = ()
+
+    def __getitem__(self, i: int) -> bool:
+        return False
+
+
+class _NullCtx:
+    """The ctx handed to `forward` when no graph is recorded: it keeps nothing."""
+
+    __slots__ = ()
+    needs_input_grad = _NoGrads()
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        pass
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        pass
+
+
+_NULL_CTX = _NullCtx()
+_new = object.__new__
+
+
+class Function:
+    """Base class of every op. Subclass it with static `forward(ctx, *args)` and
+    `backward(ctx, grad)`, then call `MyFn.apply(*args)`.
+
+    `backward` returns one gradient per `forward` argument (`None` for arguments that
+    need none) and is written with Tensor ops, so `create_graph=True` differentiates it.
+    A returned gradient may have the broadcast shape: the engine sums it back.
+
+    >>> class Cube(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return Tensor(x.data ** 3)
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 3 * x * x
+    """
+
+    __slots__ = ("parents", "saved", "needs_input_grad", "shape", "dtype", "hooks", "__dict__")
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run `forward` and, when any Tensor argument requires grad, record the node."""
+        if _mode.enabled:
+            needs = tuple([a._rg if isinstance(a, Tensor) else False for a in args])
+            if True in needs:
+                return cls._record(needs, args, kwargs)
+        return cls.forward(_NULL_CTX, *args, **kwargs)
+
+    @classmethod
+    def _record(cls, needs: tuple, args: tuple, kwargs: dict) -> Any:
+        ctx = _new(cls)
+        ctx.saved = ()
+        ctx.needs_input_grad = needs
+        ctx.hooks = None
+        out = cls.forward(ctx, *args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"{cls.__name__}.forward returned {type(out).__name__}; it must return one Tensor"
+            )
+        for a in args:
+            if a is out:  # forward returned an input unchanged: give the output its own identity
+                out = _make(out.data)
+                break
+        data = out.data
+        if data.dtype.kind != "f":  # integer and boolean results carry no gradient
+            ctx.saved = None
+            return out
+        saved = ctx.saved
+        if saved:
+            ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
+        ctx.parents = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
+        ctx.shape = data.shape
+        ctx.dtype = data.dtype
+        out._node = ctx
+        out._rg = True
+        return out
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep tensors (inputs or the output) for `backward`; freed after backward."""
+        self.saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What `save_for_backward` kept, the output rebuilt as a graph-connected Tensor."""
+        saved = self.saved
+        if saved is None:
+            raise RuntimeError(_FREED_MESSAGE.format(name=self.name()))
+        return tuple([_make(s.data, self) if s.__class__ is _SavedOutput else s for s in saved])
+
+    @classmethod
+    def name(cls) -> str:
+        """The op's name, as graphs and error messages show it."""
+        return cls.__name__
+
+    def release(self) -> None:
+        """Drop what forward saved; keep op name, shape, dtype and links."""
+        self.saved = None
+        if self.__dict__:
+            self.__dict__.clear()
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}Backward0>"
+
+
+_FREED_MESSAGE = (
+    "backward: the graph through {name} was freed by an earlier backward(); "
+    "pass retain_graph=True to the first backward() to call it again"
+)

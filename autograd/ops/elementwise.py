@@ -1,0 +1,433 @@
+"""Elementwise ops: arithmetic, the unary functions, maximum/minimum/where, casts.
+
+Each primitive's backward is written with Tensor ops, so it is itself differentiable.
+Masks such as relu's `x > 0` are piecewise constants and enter backward as plain data.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..dtypes import fix_result_dtype
+from ..errors import broadcast_error
+from ..function import Function
+from ..tensor import Tensor, _make, _operand
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return x.shape if isinstance(x, Tensor) else ()
+
+
+def _binary(ufunc: np.ufunc, a: Any, b: Any, op: str) -> Tensor:
+    try:
+        r = ufunc(_data(a), _data(b))
+    except ValueError:
+        raise broadcast_error(op, _shape(a), _shape(b)) from None
+    return _make(fix_result_dtype(r, a, b))
+
+
+def _unary(ufunc: np.ufunc, x: Tensor) -> Tensor:
+    return _make(fix_result_dtype(ufunc(x.data), x))
+
+
+def _const(arr: np.ndarray) -> Tensor:
+    """A mask or weight that enters a VJP as data (its own derivative is zero)."""
+    return _make(arr)
+
+
+# ---- arithmetic ----------------------------------------------------------------------------
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return _binary(np.add, a, b, "add")
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad  # the engine sums each back to its input's shape
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return _binary(np.subtract, a, b, "sub")
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary(np.multiply, a, b, "mul")
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (grad * b if needs[0] else None), (grad * a if needs[1] else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary(np.true_divide, a, b, "div")
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        ga = grad / b if needs[0] else None
+        gb = -grad * a / (b * b) if needs[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """`a ** b` for tensor or scalar base and exponent, with PyTorch's zeros at the kinks."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _binary(np.power, a, b, "pow")
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        ga = gb = None
+        if needs[0]:  # d/da a**0 is 0, also at a == 0: mask b = 0 before it makes 0**-1
+            b_minus_1 = (where(b.data == 0, 1.0, b) if isinstance(b, Tensor) else b or 1) - 1
+            ga = grad * b * a**b_minus_1
+        if needs[1]:
+            if isinstance(a, Tensor):  # 0 ** b has derivative 0 in b for b >= 0
+                zero = (a.data == 0) & (_data(b) >= 0)
+                gb = where(zero, 0.0, grad * out * log(where(zero, 1.0, a)))
+            else:
+                gb = grad * out * (math.log(a) if a > 0 else math.nan)
+        return ga, gb
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return _make(np.negative(x.data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+# ---- unary functions -----------------------------------------------------------------------
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = _unary(np.exp, x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary(np.log, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Log1p(Function):  # primitive for accuracy near 0: log(1 + x) loses digits there
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary(np.log1p, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = _unary(np.sqrt, x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (out * 2)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _make(np.abs(x.data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _const(np.sign(x.data))  # abs'(0) = 0, as PyTorch
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary(np.sin, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _unary(np.cos, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * sin(x)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = _unary(np.tanh, x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """Primitive for stability: exp(-|x|) never overflows, and s * (1 - s) stays finite."""
+
+    @staticmethod
+    def forward(ctx, x):
+        d = x.data
+        e = np.exp(-np.abs(d))
+        out = _make(fix_result_dtype(np.where(d >= 0, 1 / (1 + e), e / (1 + e)), x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _make(np.maximum(x.data, 0, dtype=x.data.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _const(x.data > 0)  # relu'(0) = 0, as PyTorch
+
+
+class Clip(Function):
+    @staticmethod
+    def forward(ctx, x, min, max):
+        ctx.save_for_backward(x)
+        ctx.bounds = (min, max)
+        return _make(np.clip(x.data, min, max))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        inside = np.ones(x.shape, bool)
+        if lo is not None:
+            inside &= x.data >= lo
+        if hi is not None:
+            inside &= x.data <= hi
+        return grad * _const(inside), None, None  # the gradient passes at the bounds
+
+
+# ---- two-argument selections ---------------------------------------------------------------
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary(np.maximum, a, b, "maximum")
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_by_weight(grad, _data(a), _data(b), ctx.needs_input_grad)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary(np.minimum, a, b, "minimum")
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_by_weight(grad, _data(b), _data(a), ctx.needs_input_grad)
+
+
+def _split_by_weight(grad: Tensor, winner: Any, loser: Any, needs: tuple) -> tuple:
+    """Send the gradient to the winning side; ties give each side half, as PyTorch."""
+    w = (winner > loser) + 0.5 * (winner == loser)
+    w = np.asarray(w, dtype=grad.dtype)
+    return (grad * _const(w) if needs[0] else None), (grad * _const(1 - w) if needs[1] else None)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        try:
+            r = np.where(cond, _data(a), _data(b))
+        except ValueError:
+            raise broadcast_error("where", np.shape(cond), _shape(a), _shape(b)) from None
+        return _make(fix_result_dtype(r, a, b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        cond = ctx.cond
+        needs = ctx.needs_input_grad
+        ga = where(cond, grad, 0.0) if needs[1] else None
+        gb = where(cond, 0.0, grad) if needs[2] else None
+        return None, ga, gb
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.in_dtype = x.dtype
+        return _make(x.data.astype(dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.in_dtype), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return _make(x.data.copy())
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+# ---- the public functions (also bound as Tensor methods) -----------------------------------
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(x)
+
+
+def log1p(x: Tensor) -> Tensor:
+    return Log1p.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
+    return Abs.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(x)
+
+
+def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Clamp to [min, max]; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    return Clip.apply(x, min, max)
+
+
+clamp = clip
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max with broadcasting; ties give each side half the gradient."""
+    return Maximum.apply(*_pair(a, b, "maximum"))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min with broadcasting; ties give each side half the gradient."""
+    return Minimum.apply(*_pair(a, b, "minimum"))
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """`a` where `cond` is true, else `b` (either may be a Python scalar)."""
+    cond = np.asarray(_data(cond))
+    if cond.dtype != bool:
+        raise TypeError(f"where: cond must be a bool tensor, got dtype {cond.dtype}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    return Where.apply(cond, _operand(a), _operand(b))
+
+
+def _pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} "
+                        f"and {type(b).__name__}")
+    return _operand(a), _operand(b)
+
+
+def compare(ufunc: np.ufunc, a: Tensor, b: Any) -> Tensor:
+    """A comparison: a bool tensor, outside the graph."""
+    try:
+        return _make(np.asarray(ufunc(a.data, _data(_operand(b)))))
+    except ValueError:
+        raise broadcast_error(ufunc.__name__, a.shape, _shape(_operand(b))) from None

@@ -1,0 +1,17 @@
+"""Bind the op functions as Tensor methods, so `x.exp()` and `ag.exp(x)` are one function."""
+
+from __future__ import annotations
+
+from . import elementwise, reduce, shape
+
+_METHODS = {
+    elementwise: "exp log log1p sqrt abs sin cos tanh sigmoid relu clip clamp maximum minimum",
+    reduce: "sum mean var std amax amin logsumexp max min argmax argmin",
+    shape: "reshape view flatten squeeze unsqueeze permute transpose expand broadcast_to",
+}
+
+
+def install_methods(cls: type) -> None:
+    for module, names in _METHODS.items():
+        for name in names.split():
+            setattr(cls, name, getattr(module, name))

@@ -1,0 +1,218 @@
+"""Reductions: sum, amax/amin (primitives) and mean, var, std, logsumexp, max/min (composed)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Function
+from ..tensor import Tensor, _make
+from .elementwise import _const
+
+
+def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """`dim` as a sorted tuple of non-negative dims; None means every dim."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    n = ndim if ndim else 1  # a 0-d tensor accepts dim 0 and -1, as PyTorch
+    out = []
+    for d in dims:
+        if not -n <= d < n:
+            raise IndexError(
+                f"{op}: dim {d} is out of range for a tensor of {ndim} dims "
+                f"(expected {-n} to {n - 1})"
+            )
+        out.append(int(d) % n)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dims} names a dim more than once")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def _dim_arg(dim: Any, axis: Any, op: str) -> Any:
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: give dim or its alias axis, not both")
+        return axis
+    return dim
+
+
+def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape with reduced dims kept as size 1."""
+    if dims is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.in_shape = x.shape
+        ctx.kept = _kept_shape(x.shape, dims)
+        return _make(np.asarray(np.sum(x.data, axis=dims, keepdims=keepdim)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.kept).expand(ctx.in_shape), None, None
+
+
+class _Extreme(Function):
+    """amax/amin: the gradient is split evenly over tied extremes, as PyTorch."""
+
+    reduce: Any = None
+
+    @classmethod
+    def forward(cls, ctx, x, dims, keepdim):
+        if x.data.size == 0:
+            raise ShapeError(f"{cls.name().lower()}: cannot reduce an empty tensor {x.shape}")
+        out = _make(np.asarray(cls.reduce(x.data, axis=dims, keepdims=keepdim)))
+        ctx.save_for_backward(x, out)
+        ctx.kept = _kept_shape(x.shape, dims)
+        ctx.dims = dims
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        hit = x.data == out.data.reshape(ctx.kept)
+        weight = hit / np.sum(hit, axis=ctx.dims, keepdims=True)
+        return grad.reshape(ctx.kept) * _const(weight.astype(grad.dtype)), None, None
+
+
+class Amax(_Extreme):
+    reduce = staticmethod(np.amax)
+
+
+class Amin(_Extreme):
+    reduce = staticmethod(np.amin)
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:  # noqa: A001
+    """Sum over `dim` (int, tuple or None for all)."""
+    return Sum.apply(x, normalize_dims(_dim_arg(dim, axis, "sum"), x.ndim, "sum"), keepdim)
+
+
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    """Mean over `dim`."""
+    dims = normalize_dims(_dim_arg(dim, axis, "mean"), x.ndim, "mean")
+    return Sum.apply(x, dims, keepdim) / _count(x.shape, dims)
+
+
+def var(
+    x: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *, axis: Any = None
+) -> Tensor:
+    """Variance over `dim`; `unbiased=True` divides by n - 1 (Bessel's correction)."""
+    dims = normalize_dims(_dim_arg(dim, axis, "var"), x.ndim, "var")
+    centered = x - mean(x, dims, keepdim=True)
+    return Sum.apply(centered * centered, dims, keepdim) / (_count(x.shape, dims) - int(unbiased))
+
+
+def std(
+    x: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *, axis: Any = None
+) -> Tensor:
+    """Standard deviation over `dim`: sqrt of `var`."""
+    return var(x, dim, unbiased, keepdim, axis=axis).sqrt()
+
+
+def amax(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    """Largest value over `dim`; tied maxima share the gradient evenly."""
+    return Amax.apply(x, normalize_dims(_dim_arg(dim, axis, "amax"), x.ndim, "amax"), keepdim)
+
+
+def amin(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    """Smallest value over `dim`; tied minima share the gradient evenly."""
+    return Amin.apply(x, normalize_dims(_dim_arg(dim, axis, "amin"), x.ndim, "amin"), keepdim)
+
+
+def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    """log(sum(exp(x))) over `dim`, shifted by the max so that no exp overflows.
+
+    Composed: the shift is a constant, so the gradient is softmax(x) by construction.
+    """
+    dims = normalize_dims(_dim_arg(dim, axis, "logsumexp"), x.ndim, "logsumexp")
+    if x.data.size == 0:
+        shift = np.zeros(_kept_shape(x.shape, dims), x.dtype)
+    else:
+        shift = np.amax(x.data, axis=dims, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype)
+    shifted = Sum.apply((x - _const(shift)).exp(), dims, True).log() + _const(shift)
+    return shifted if keepdim else shifted.reshape(_reduced_shape(x.shape, dims))
+
+
+class MaxMin(NamedTuple):
+    """`(values, indices)` of `max(dim)` / `min(dim)`."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:  # noqa: A001
+    """Without `dim`: the largest value (ties share the gradient). With an int `dim`:
+    `(values, indices)`, the gradient going to the returned index."""
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum
+
+        return maximum(x, dim)
+    return _extreme_at(x, _dim_arg(dim, axis, "max"), keepdim, amax, np.argmax, "max")
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:  # noqa: A001
+    """Without `dim`: the smallest value. With an int `dim`: `(values, indices)`."""
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum
+
+        return minimum(x, dim)
+    return _extreme_at(x, _dim_arg(dim, axis, "min"), keepdim, amin, np.argmin, "min")
+
+
+def _extreme_at(x: Tensor, dim: Any, keepdim: bool, whole: Any, arg: Any, op: str) -> Any:
+    if dim is None:
+        return whole(x)
+    if not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    (d,) = normalize_dims(dim, x.ndim, op) or (0,)
+    if x.data.size == 0:
+        raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
+    idx = np.expand_dims(arg(x.data, axis=d) if x.ndim else np.zeros((), np.int64), d)
+    key = list(np.indices(idx.shape, sparse=True)) if x.ndim else []
+    if x.ndim:
+        key[d] = idx
+    values = x[tuple(key)] if x.ndim else x
+    if not keepdim and x.ndim:
+        values, idx = values.squeeze(d), np.squeeze(idx, d)
+    return MaxMin(values, _make(idx.astype(np.int64)))
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest value (of the flattened tensor when `dim` is None)."""
+    return _arg(np.argmax, x, dim, keepdim, "argmax")
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest value (of the flattened tensor when `dim` is None)."""
+    return _arg(np.argmin, x, dim, keepdim, "argmin")
+
+
+def _arg(fn: Any, x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
+    if x.data.size == 0:
+        raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
+    if dim is None:
+        r = fn(x.data)
+        return _make(np.asarray(r, np.int64).reshape((1,) * x.ndim if keepdim else ()))
+    (d,) = normalize_dims(dim, x.ndim, op) or (None,)
+    return _make(np.asarray(fn(x.data, axis=d, keepdims=keepdim), np.int64))
+
+
+def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
+    n = 1
+    for i, s in enumerate(shape):
+        if dims is None or i in dims:
+            n *= s
+    return n
+
+
+def _reduced_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[int, ...]:
+    return () if dims is None else tuple(n for i, n in enumerate(shape) if i not in dims)
+

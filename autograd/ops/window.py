@@ -1,0 +1,108 @@
+"""Sliding windows with stride and dilation: the primitive under convolution and pooling.
+
+The forward is a strided view (no copy). The backward adds the gradient back once per
+kernel offset, each add a strided slice of the whole input: a loop over the k*k offsets of
+a window, never over elements.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Function
+from ..tensor import Tensor, _make
+
+
+class SlidingWindow(Function):
+    @staticmethod
+    def forward(ctx, x, dims, window, stride, dilation):
+        ctx.in_shape = x.shape
+        ctx.spec = (dims, window, stride, dilation)
+        d = x.data
+        shape, strides = list(d.shape), list(d.strides)
+        for dim, k, s, dil in zip(dims, window, stride, dilation):
+            shape[dim] = (d.shape[dim] - dil * (k - 1) - 1) // s + 1
+            strides[dim] = d.strides[dim] * s
+        shape += window
+        strides += [d.strides[dim] * dil for dim, dil in zip(dims, dilation)]
+        view = np.lib.stride_tricks.as_strided(d, shape, strides, writeable=False)
+        return _make(view)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return WindowFold.apply(grad, ctx.in_shape, *ctx.spec), None, None, None, None
+
+
+class WindowFold(Function):
+    """Sum windowed values back into the input's shape: the adjoint of SlidingWindow."""
+
+    @staticmethod
+    def forward(ctx, grad, in_shape, dims, window, stride, dilation):
+        ctx.spec = (dims, window, stride, dilation)
+        g = grad.data
+        out = np.zeros(in_shape, g.dtype)
+        n_win = len(window)
+        counts = g.shape[: g.ndim - n_win]
+        for offset in itertools.product(*(range(k) for k in window)):
+            target = [slice(None)] * len(in_shape)
+            for dim, k, s, dil in zip(dims, offset, stride, dilation):
+                start = k * dil
+                target[dim] = slice(start, start + s * (counts[dim] - 1) + 1, s)
+            out[tuple(target)] += g[(Ellipsis, *offset)]
+        return _make(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return SlidingWindow.apply(grad, *ctx.spec), None, None, None, None, None
+
+
+def _per_dim(value: Any, n: int, name: str) -> tuple[int, ...]:
+    vals = (value,) * n if isinstance(value, int | np.integer) else tuple(value)
+    if len(vals) != n or any(int(v) < 1 for v in vals):
+        raise ValueError(f"sliding_window_view: {name} must be {n} positive ints, got {value!r}")
+    return tuple(int(v) for v in vals)
+
+
+def sliding_window_view(
+    x: Tensor, window_shape: Any, dim: Any = None, stride: Any = 1, dilation: Any = 1
+) -> Tensor:
+    """numpy's `sliding_window_view` with `stride` and `dilation` per windowed dim.
+
+    The windowed dims shrink to the number of windows and the window's own dims are
+    appended last: `x` of shape (N, C, H, W) with `window_shape=(3, 3), dim=(2, 3)` gives
+    (N, C, H-2, W-2, 3, 3). The result is a read-only strided view of `x`.
+    """
+    if isinstance(window_shape, int | np.integer):
+        window_shape = (window_shape,)
+    window = _per_dim(window_shape, len(window_shape), "window_shape")
+    if dim is None:
+        if len(window) != x.ndim:
+            raise ValueError(
+                f"sliding_window_view: window_shape {window} needs dim= unless it has one "
+                f"entry per dim of {x.shape}"
+            )
+        dims = tuple(range(x.ndim))
+    else:
+        dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+        if len(dims) != len(window):
+            raise ValueError(f"sliding_window_view: {len(window)} window sizes for dims {dims}")
+        for d in dims:
+            if not -x.ndim <= d < x.ndim:
+                raise IndexError(f"sliding_window_view: dim {d} is out of range for {x.shape}")
+        dims = tuple(int(d) % x.ndim for d in dims)
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"sliding_window_view: dim {dims} names a dim more than once")
+    stride = _per_dim(stride, len(dims), "stride")
+    dilation = _per_dim(dilation, len(dims), "dilation")
+    for d, k, dil in zip(dims, window, dilation):
+        extent = dil * (k - 1) + 1
+        if extent > x.shape[d]:
+            raise ShapeError(
+                f"sliding_window_view: a window of extent {extent} (size {k}, dilation {dil}) "
+                f"does not fit dim {d} of size {x.shape[d]} in shape {x.shape}"
+            )
+    return SlidingWindow.apply(x, dims, window, stride, dilation)

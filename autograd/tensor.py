@@ -1,0 +1,346 @@
+"""`Tensor`: an ndarray that records the graph of the differentiable ops that made it."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from . import dtypes
+
+_new = object.__new__
+
+
+def _make(data: np.ndarray, node: Any = None) -> Tensor:
+    """Wrap an ndarray without copying or checks: the ops' fast constructor."""
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t._rg = node is not None
+    t._node = node
+    t._hooks = None
+    return t
+
+
+def _operand(x: Any) -> Any:
+    """The other side of an arithmetic op: Python scalars stay weak, the rest become Tensors."""
+    if isinstance(x, Tensor) or x.__class__ in (float, int, bool):
+        return x
+    if isinstance(x, np.generic):
+        return _make(np.asarray(x))
+    return Tensor(x)
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `.remove()` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class _RetainGrad:
+    """The hook `retain_grad()` puts on a non-leaf's node: stores the grad on the tensor."""
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = weakref.ref(tensor)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    `Tensor(data, requires_grad=False, dtype=None)` copies `data`; Python floats become
+    float32, ints int64, bools bool, and numpy arrays keep their dtype.
+    """
+
+    __slots__ = ("data", "grad", "_rg", "_node", "_hooks", "__weakref__")
+    __array_ufunc__ = None  # ndarray <op> Tensor defers to the Tensor's reflected op
+    __hash__ = object.__hash__  # == builds a Tensor, so hashing stays by identity
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = dtypes.to_array(data, dtype)
+        self.grad = None
+        self._node = None
+        self._hooks = None
+        self._rg = False
+        if requires_grad:
+            self.requires_grad = True
+
+    # ---- attributes -------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._node is not None:
+            raise RuntimeError(
+                "requires_grad: only leaf tensors can change it; use .detach() on this "
+                f"non-leaf (grad_fn={self._node!r})"
+            )
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad: only floating point tensors can require gradients, "
+                f"got dtype {self.data.dtype}; convert with .float() first"
+            )
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self) -> Any:
+        return self._node
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # ---- conversions ------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared memory, also when requires_grad)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"item: a Tensor with {self.data.size} elements cannot be converted to a scalar"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a Tensor with {self.data.size} elements is "
+                "ambiguous; use .any() or .all()"
+            )
+        return bool(self.data.item())
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph."""
+        return _make(self.data)
+
+    def to(self, dtype: Any) -> Tensor:
+        """Cast to `dtype` (differentiable); returns self when the dtype already matches."""
+        dtype = np.dtype(dtype)
+        return self if dtype == self.data.dtype else elementwise.Cast.apply(self, dtype)
+
+    astype = to
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
+
+    def clone(self) -> Tensor:
+        return elementwise.Clone.apply(self)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (for `.grad` tensors and no-grad data)."""
+        self.data[...] = 0
+        return self
+
+    def any(self) -> Tensor:
+        return _make(np.asarray(self.data.any()))
+
+    def all(self) -> Tensor:
+        return _make(np.asarray(self.data.all()))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._node is not None:
+            extras.append(f"grad_fn={self._node!r}")
+        elif self._rg:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ---- graph control ----------------------------------------------------------------
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `autograd.backward`)."""
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient."""
+        if not self._rg:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that does not require grad"
+            )
+        if self._node is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self._node.hooks is None:
+                self._node.hooks = []
+            hooks = self._node.hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this non-leaf tensor after backward (a no-op on leaves)."""
+        if not self._rg:
+            raise RuntimeError("retain_grad: cannot retain the grad of a tensor without grad")
+        if self._node is None or self.retains_grad:
+            return
+        if self._node.hooks is None:
+            self._node.hooks = []
+        self._node.hooks.append(_RetainGrad(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        hooks = self._node.hooks if self._node is not None else None
+        return any(isinstance(h, _RetainGrad) and h.tensor() is self for h in hooks or ())
+
+    # ---- arithmetic (numpy broadcasting; Python scalars on either side) ---------------
+    def __add__(self, other: Any) -> Tensor:
+        return elementwise.Add.apply(self, _operand(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return elementwise.Add.apply(_operand(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return elementwise.Sub.apply(self, _operand(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return elementwise.Sub.apply(_operand(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return elementwise.Mul.apply(self, _operand(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return elementwise.Mul.apply(_operand(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return elementwise.Div.apply(self, _operand(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return elementwise.Div.apply(_operand(other), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return elementwise.Pow.apply(self, _operand(other))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return elementwise.Pow.apply(_operand(other), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return linalg.matmul(self, _operand(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return linalg.matmul(_operand(other), self)
+
+    def __neg__(self) -> Tensor:
+        return elementwise.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return elementwise.Abs.apply(self)
+
+    # Comparisons carry no gradient and return bool tensors.
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return elementwise.compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return elementwise.compare(np.not_equal, self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return elementwise.compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return elementwise.compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return elementwise.compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return elementwise.compare(np.greater_equal, self, other)
+
+    # ---- indexing ---------------------------------------------------------------------
+    def __getitem__(self, key: Any) -> Tensor:
+        return shape.index(self, key)
+
+    @property
+    def T(self) -> Tensor:
+        """All dims reversed, as numpy's `.T`."""
+        return self.permute(*range(self.data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dims swapped (batched matrix transpose)."""
+        return self.transpose(-2, -1)
+
+
+from . import engine  # noqa: E402  (the op modules and the engine import Tensor from here)
+from .ops import elementwise, linalg, shape  # noqa: E402
+from .ops.methods import install_methods  # noqa: E402
+
+install_methods(Tensor)
