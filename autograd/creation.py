@@ -99,7 +99,9 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
-    """Integers in [low, high) (in [0, low) when `high` is omitted)."""
+    """Integers in [low, high) (in [0, low) when `high` is omitted, as `randint(10, (3,))`)."""
+    if isinstance(high, tuple | list):
+        high, size = None, high
     if high is None:
         low, high = 0, low
     if high <= low:

@@ -26,7 +26,10 @@ def to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
         if hasattr(data, "__array__") and not isinstance(data, list | tuple):
             arr = np.array(data, dtype=dtype, copy=copy)
         else:
-            arr = np.array(data, dtype=dtype)
+            try:
+                arr = np.array(data, dtype=dtype)
+            except ValueError as e:  # ragged nested lists: name the op, keep numpy's reason
+                raise ValueError(f"tensor: cannot make a tensor from this data: {e}") from None
         if dtype is None:
             kind = arr.dtype.kind
             if kind == "f" and not _holds_numpy_data(data):

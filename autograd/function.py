@@ -23,20 +23,13 @@ class _SavedOutput:
         self.data = data
 
 
-class _NoGrads:
-    """`needs_input_grad` of a forward that records nothing: False for every input."""
-
-    __slots__ = ()
-
-    def __getitem__(self, i: int) -> bool:
-        return False
-
-
 class _NullCtx:
     """The ctx handed to `forward` when no graph is recorded: it keeps nothing."""
 
-    __slots__ = ()
-    needs_input_grad = _NoGrads()
+    __slots__ = ("needs_input_grad",)
+
+    def __init__(self, n_args: int) -> None:
+        object.__setattr__(self, "needs_input_grad", (False,) * n_args)
 
     def save_for_backward(self, *tensors: Any) -> None:
         pass
@@ -45,7 +38,13 @@ class _NullCtx:
         pass
 
 
-_NULL_CTX = _NullCtx()
+_NULL_CTXS = tuple(_NullCtx(n) for n in range(8))  # one per argument count, shared
+
+
+def _null_ctx(n_args: int) -> _NullCtx:
+    return _NULL_CTXS[n_args] if n_args < 8 else _NullCtx(n_args)
+
+
 _new = object.__new__
 
 
@@ -85,7 +84,7 @@ class Function:
             needs = tuple([a._rg if isinstance(a, Tensor) else False for a in args])
             if True in needs:
                 return cls._record(needs, args, kwargs)
-        return cls.forward(_NULL_CTX, *args, **kwargs)
+        return cls.forward(_null_ctx(len(args)), *args, **kwargs)
 
     @classmethod
     def _record(cls, needs: tuple, args: tuple, kwargs: dict) -> Any:

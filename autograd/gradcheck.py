@@ -93,7 +93,7 @@ def _compare(a: np.ndarray, n: np.ndarray, i: int, shape: tuple, atol: float, rt
     worst = np.unravel_index(np.argmax(excess), excess.shape)
     if excess[worst] > 0:
         out_j, in_j = worst
-        in_idx = np.unravel_index(in_j, shape) if shape else ()
+        in_idx = tuple(int(k) for k in np.unravel_index(in_j, shape)) if shape else ()
         raise GradcheckError(
             f"gradcheck: input {i} (shape {shape}), element {in_idx}, output element {out_j}: "
             f"analytic {a[worst]:.8g} vs numerical {n[worst]:.8g} "

@@ -205,7 +205,10 @@ class Tensor:
         return _make(np.asarray(self.data.all()))
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        d = self.data  # PyTorch's format: 4 fixed decimals unless every value is integral
+        fixed = d.dtype.kind == "f" and bool(np.any(d[np.isfinite(d)] % 1))
+        body = np.array2string(d, separator=", ", prefix="tensor(", precision=4,
+                               floatmode="fixed" if fixed else "maxprec")
         extras = []
         if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
             extras.append(f"dtype={self.data.dtype}")

@@ -391,7 +391,7 @@ def relu(x: Tensor) -> Tensor:
 def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     """Clamp to [min, max]; the gradient passes where min <= x <= max."""
     if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
+        raise RuntimeError("clip: at least one of min and max must be given")
     return Clip.apply(x, min, max)
 
 

@@ -27,7 +27,7 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
             )
         out.append(int(d) % n)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dims} names a dim more than once")
+        raise ShapeError(f"{op}: dim {dims} names a dim more than once")
     return tuple(sorted(out)) if ndim else ()
 
 

@@ -169,7 +169,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     """Reorder the dims."""
     dims = tuple(_dim(d, x.ndim, "permute") for d in _sizes(dims))
     if sorted(dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
+        raise ShapeError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
     return x if dims == tuple(range(x.ndim)) else Permute.apply(x, dims)
 
 
