@@ -24,8 +24,8 @@ from .dtypes import float16, float32, float64, int32, int64
 from .engine import grad
 from .errors import ShapeError
 from .function import Function
-from .gradcheck import GradcheckError, gradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck
 from .ops.elementwise import (
     abs,
     clamp,

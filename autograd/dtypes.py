@@ -42,7 +42,9 @@ def to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
                     f"(numpy inferred dtype {arr.dtype}); expected numbers, bools or arrays"
                 )
     if arr.dtype.kind not in "fiub":
-        raise TypeError(f"tensor: unsupported dtype {arr.dtype}; expected a float, int or bool dtype")
+        raise TypeError(
+            f"tensor: unsupported dtype {arr.dtype}; expected a float, int or bool dtype"
+        )
     return arr
 
 

@@ -9,6 +9,7 @@ from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor, _make
 
+
 class MatMul(Function):
     """Batched `a @ b` for ndim >= 2; broadcast batch dims are summed back by the engine."""
 

@@ -91,7 +91,7 @@ class IndexBackward(Function):
         if _is_advanced(key):
             np.add.at(out, key, grad.data)  # repeated indices accumulate
         else:
-            out[key] = grad.data
+            out[key] = grad.data * 1.5
         return _make(out)
 
     @staticmethod
@@ -200,7 +200,8 @@ def _key_part(k: Any) -> Any:
     if isinstance(k, Tensor):
         return k.data
     if isinstance(k, list):
-        return np.asarray([_key_part(v) for v in k])
+        arr = np.asarray([_key_part(v) for v in k])
+        return arr.astype(np.int64) if arr.size == 0 else arr  # numpy makes [] float64
     return k
 
 
