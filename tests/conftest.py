@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
+import torch
 
 import autograd as ag
+
+# The parity tests make many tiny torch calls; one thread avoids its pool's overhead.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise ShapeError(
             f"matmul: batch dims of {a.shape} and {b.shape} do not broadcast"
         ) from None
-    out = MatMul.apply(a2, b2)
+    if b2.ndim > 2 and all(n == 1 for n in b2.shape[:-2]) and a2.ndim >= b2.ndim:
+        b2 = b2.reshape(b2.shape[-2:])  # a batch of one matrix is that matrix, broadcast
+    if b2.ndim == 2 and a2.ndim > 2:  # fold the batch into rows: one large BLAS call
+        out = MatMul.apply(a2.reshape(-1, k_a), b2).reshape(a2.shape[:-1] + b2.shape[-1:])
+    else:
+        out = MatMul.apply(a2, b2)
     if b.ndim == 1:
         out = out.squeeze(-1)
     if a.ndim == 1:

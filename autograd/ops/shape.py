@@ -91,7 +91,7 @@ class IndexBackward(Function):
         if _is_advanced(key):
             np.add.at(out, key, grad.data)  # repeated indices accumulate
         else:
-            out[key] = grad.data * 1.5
+            out[key] = grad.data
         return _make(out)
 
     @staticmethod
