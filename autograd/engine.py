@@ -13,6 +13,7 @@ import numpy as np
 
 from .function import _FREED_MESSAGE, Function
 from .grad_mode import _mode
+from .recording import recording
 from .tensor import Tensor, _make, _RetainGrad
 
 
@@ -126,6 +127,10 @@ def run_backward(
                 grad = _run_hooks(node.hooks, grad, create_graph)
             if wanted is not None and node in wanted:
                 captured[node] = grad
+            if not node.shape:
+                node.grad_value = float(grad.data)
+            if recording.grad_norms:
+                node.grad_norm = float(np.linalg.norm(grad.data))
             in_grads = type(node).backward(node, grad)
             if not retain_graph:
                 node.release()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .grad_mode import _mode
-from .tensor import Tensor, _make
+from .recording import recording
 
 
 class _SavedOutput:
@@ -67,7 +67,9 @@ class Function:
     ...         return grad * 3 * x * x
     """
 
-    __slots__ = ("parents", "saved", "needs_input_grad", "shape", "dtype", "hooks", "__dict__")
+    # value/grad_value (0-d outputs), grad_norm and scope are set only when they apply.
+    __slots__ = ("parents", "saved", "needs_input_grad", "shape", "dtype", "hooks",
+                 "value", "grad_value", "grad_norm", "scope", "__dict__")
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -111,6 +113,11 @@ class Function:
         ctx.parents = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
         ctx.shape = data.shape
         ctx.dtype = data.dtype
+        if not data.shape:  # a scalar's value stays drawable after its array is freed
+            ctx.value = float(data)
+        scope = recording.scope
+        if scope is not None:
+            ctx.scope = scope
         out._node = ctx
         out._rg = True
         return out
@@ -146,3 +153,6 @@ _FREED_MESSAGE = (
     "backward: the graph through {name} was freed by an earlier backward(); "
     "pass retain_graph=True to the first backward() to call it again"
 )
+
+# Imported last: tensor.py imports the ops and the engine, which import this module.
+from .tensor import Tensor, _make  # noqa: E402

@@ -255,5 +255,7 @@ def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
 def _dim(d: int, ndim: int, op: str) -> int:
     n = ndim if ndim else 1
     if not -n <= d < n:
-        raise IndexError(f"{op}: dim {d} is out of range for {ndim} dims (expected {-n} to {n - 1})")
+        raise IndexError(
+            f"{op}: dim {d} is out of range for {ndim} dims (expected {-n} to {n - 1})"
+        )
     return d % n
