@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test install dot clean
+.PHONY: test demo install install-examples dot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 install: $(VENV)/.installed-test
 
+$(VENV)/.installed-examples: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[examples]'
+	touch $@
+
+install-examples: $(VENV)/.installed-examples
+
 # The graphviz `dot` binary renders autograd.viz's SVGs; install it when missing.
 dot:
 	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
@@ -23,6 +29,10 @@ dot:
 
 test: install dot
 	$(PY) -m pytest
+
+# The main job: train a CNN on scikit-learn's bundled digits; results land in out/.
+demo: install-examples dot
+	$(PY) examples/train_digits.py --out out
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

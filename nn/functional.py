@@ -1,0 +1,236 @@
+"""`nn.functional`: layers and activations as functions, composed from autograd ops only.
+
+No function here writes a backward: convolution and pooling are sliding windows plus
+`matmul`/reductions, batch norm is `mean`/`var`, the losses (in `nn.losses`) go through
+`logsumexp`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+from autograd.random import generator
+
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
+
+__all__ = [
+    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "conv2d", "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax",
+    "max_pool2d", "mse_loss", "nll_loss", "pad", "prelu", "relu", "sigmoid", "softmax", "tanh",
+]
+
+
+def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, int | np.integer) else tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+# ---- activations -------------------------------------------------------------------------
+def relu(x: Tensor) -> Tensor:
+    return x.relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x (the slope's side at 0, as PyTorch)."""
+    return ag.where(x.data > 0, x, x * negative_slope)
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """Leaky ReLU with a learned slope, one per channel (dim 1) or one shared."""
+    if weight.numel() != 1:
+        if x.ndim < 2 or x.shape[1] != weight.numel():
+            raise ValueError(
+                f"prelu: {weight.numel()} slopes need input channels (dim 1) of that size, "
+                f"got input shape {x.shape}"
+            )
+        weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
+    return ag.where(x.data > 0, x, x * weight)
+
+
+def softmax(x: Tensor, dim: int) -> Tensor:
+    """exp(log_softmax(x)): positive, sums to one along `dim`, never overflows."""
+    return log_softmax(x, dim).exp()
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    """(x - max) - logsumexp(x - max): subtracting the max first keeps large logits exact
+    (x - logsumexp(x) loses the small difference, e.g. float32 logits of 1e4)."""
+    shifted = x - x.detach().amax(dim=dim, keepdim=True)  # a constant shift: same gradient
+    return shifted - shifted.logsumexp(dim=dim, keepdim=True)
+
+
+# ---- linear and convolution ----------------------------------------------------------------
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias, weight of shape (out_features, in_features)."""
+    if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
+        raise ValueError(
+            f"linear: input's last dim must be in_features={weight.shape[-1]}, "
+            f"got input shape {x.shape}"
+        )
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+def conv2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation of (N, C, H, W) with weight (O, C/groups, kH, kW).
+
+    Windows of the padded input (a strided view) are gathered into rows and multiplied by
+    the flattened kernels: one matmul per group.
+    """
+    stride, padding, dilation = (_pair(v, n, "conv2d") for v, n in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    if x.ndim != 4:
+        raise ValueError(f"conv2d: expected input of shape (N, C, H, W), got {x.shape}")
+    n, c, _, _ = x.shape
+    o, c_per_group, kh, kw = weight.shape
+    if c != c_per_group * groups:
+        raise ValueError(
+            f"conv2d: weight {weight.shape} with groups={groups} expects {c_per_group * groups} "
+            f"input channels, got input shape {x.shape}"
+        )
+    if padding != (0, 0):
+        x = ag.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    win = ag.sliding_window_view(x, (kh, kw), dim=(2, 3), stride=stride, dilation=dilation)
+    oh, ow = win.shape[2], win.shape[3]
+    # (N, C, OH, OW, kH, kW) -> (G, N*OH*OW, C/G*kH*kW) @ (G, C/G*kH*kW, O/G)
+    cols = win.reshape(n, groups, c_per_group, oh, ow, kh, kw).permute(1, 0, 3, 4, 2, 5, 6)
+    cols = cols.reshape(groups, n * oh * ow, c_per_group * kh * kw)
+    kernels = weight.reshape(groups, o // groups, c_per_group * kh * kw).transpose(1, 2)
+    out = (cols @ kernels).reshape(groups, n, oh, ow, o // groups).permute(1, 0, 4, 2, 3)
+    out = out.reshape(n, o, oh, ow)
+    return out if bias is None else out + bias.reshape(1, o, 1, 1)
+
+
+# ---- pooling -------------------------------------------------------------------------------
+def _pool_windows(x: Tensor, kernel_size: Any, stride: Any, padding: Any, fill: float,
+                  op: str) -> Tensor:
+    k = _pair(kernel_size, "kernel_size", op)
+    s = k if stride is None else _pair(stride, "stride", op)
+    p = _pair(padding, "padding", op)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
+    if p != (0, 0):
+        widths = ((0, 0),) * (x.ndim - 2) + ((p[0], p[0]), (p[1], p[1]))
+        x = ag.pad(x, widths, value=fill)
+    return ag.sliding_window_view(x, k, dim=(-2, -1), stride=s)
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Max over each window; the gradient goes to the first maximum, as PyTorch."""
+    win = _pool_windows(x, kernel_size, stride, padding, -np.inf, "max_pool2d")
+    return win.reshape(win.shape[:-2] + (-1,)).max(dim=-1).values
+
+
+def avg_pool2d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over each window; padding counts as zeros unless count_include_pad=False."""
+    win = _pool_windows(x, kernel_size, stride, padding, 0.0, "avg_pool2d")
+    total = win.sum(dim=(-2, -1))
+    if count_include_pad or _pair(padding, "padding", "avg_pool2d") == (0, 0):
+        return total / (win.shape[-1] * win.shape[-2])
+    ones = ag.ones((1,) + x.shape[-2:], dtype=x.dtype)  # (1, H, W): a valid pooling input
+    counts = _pool_windows(ones, kernel_size, stride, padding, 0.0, "avg_pool2d")
+    return total / counts.sum(dim=(-2, -1)).detach()
+
+
+# ---- normalisation and regularisation -------------------------------------------------------
+def batch_norm(
+    x: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over every dim but the channels (dim 1).
+
+    Training uses the batch's mean and biased variance and updates the running mean and
+    the unbiased running variance in place; eval uses the running statistics.
+    """
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {x.shape}")
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        count = x.numel() // x.shape[1]
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: training needs more than one value per channel, got input {x.shape}"
+            )
+        mean = x.mean(dim=dims, keepdim=True)
+        var = x.var(dim=dims, unbiased=False, keepdim=True)
+        if running_mean is not None:
+            with ag.no_grad():
+                running_mean.data *= 1 - momentum
+                running_mean.data += momentum * mean.data.reshape(-1)
+        if running_var is not None:
+            with ag.no_grad():
+                running_var.data *= 1 - momentum
+                running_var.data += momentum * var.data.reshape(-1) * count / (count - 1)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: eval mode needs running_mean and running_var")
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (x - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each value with probability p and scale the rest by 1/(1-p)."""
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0:
+        return x
+    keep = generator().random(x.shape, dtype=np.float32) >= p
+    return x * Tensor(keep.astype(x.dtype) / (1 - p))
+
+
+def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+    """Constant padding with PyTorch's list: (left, right) of the last dim first, then the
+    dim before it, and so on."""
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: expected an even number of widths for at most {x.ndim} dims, got {pad}"
+        )
+    pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]
+    widths = [(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1]
+    return ag.pad(x, widths, value=value)

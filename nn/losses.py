@@ -1,0 +1,173 @@
+"""Loss functions, composed from autograd ops; each takes `reduction='mean'|'sum'|'none'`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    _check_reduction(reduction, op)
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _same_shape(x: Tensor, target: Any, op: str) -> Tensor:
+    target = target if isinstance(target, Tensor) else ag.tensor(target, dtype=x.dtype)
+    if target.shape != x.shape:
+        raise ValueError(f"{op}: target shape {target.shape} must match input shape {x.shape}")
+    return target
+
+
+def mse_loss(x: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error (x - target)^2."""
+    diff = x - _same_shape(x, target, "mse_loss")
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(x: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error |x - target|."""
+    return _reduce((x - _same_shape(x, target, "l1_loss")).abs(), reduction, "l1_loss")
+
+
+def _class_targets(x: Tensor, target: Any, ignore_index: int, op: str) -> np.ndarray:
+    """Integer class targets of shape (N, d1, ...) for input (N, C, d1, ...) or (C,), each in
+    range or `ignore_index`."""
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: targets must be integer class indices, got dtype {t.dtype} "
+            "(use .long(); for probabilities use a soft-label loss)"
+        )
+    expected = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
+    if x.ndim == 0 or t.shape != expected:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} needs targets of shape {expected}, got {t.shape}"
+        )
+    n_classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(
+            f"{op}: target {t[bad].flat[0]} is out of range for {n_classes} classes "
+            f"(expected 0 to {n_classes - 1}, or ignore_index={ignore_index})"
+        )
+    return t
+
+
+def nll_loss(
+    log_probs: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of the target classes; input holds log-probabilities
+    along dim 1. With `weight`, 'mean' divides by the summed weights of the targets."""
+    _check_reduction(reduction, "nll_loss")
+    t = _class_targets(log_probs, target, ignore_index, "nll_loss")
+    keep = t != ignore_index
+    safe = np.where(keep, t, 0)
+    picked = _pick(log_probs, safe)
+    w = np.ones(safe.shape, log_probs.dtype) if weight is None else weight.data[safe]
+    w = (w * keep).astype(log_probs.dtype)
+    loss = -picked * Tensor(w)
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction, "nll_loss")
+
+
+def _pick(x: Tensor, classes: np.ndarray) -> Tensor:
+    """x[n, classes[n, ...], ...]: the value of each target class along dim 1."""
+    if x.ndim == 1:
+        return x[classes]
+    grid = list(np.indices(classes.shape, sparse=True))
+    return x[(grid[0], classes, *grid[1:])]
+
+
+def cross_entropy(
+    logits: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy from raw logits and integer class targets.
+
+    log-softmax goes through logsumexp, so logits of 1e4 give exact, finite values.
+    """
+    _check_reduction(reduction, "cross_entropy")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    t = _class_targets(logits, target, ignore_index, "cross_entropy")
+    dim = 1 if logits.ndim >= 2 else 0
+    shifted = logits - logits.detach().amax(dim=dim, keepdim=True)  # exact for large logits
+    log_probs = shifted - shifted.logsumexp(dim=dim, keepdim=True)
+    loss = nll_loss(log_probs, t, weight, ignore_index, reduction)
+    if not label_smoothing:
+        return loss
+    keep = Tensor((t != ignore_index).astype(logits.dtype))
+    lp = log_probs if weight is None else log_probs * weight.reshape(
+        (-1,) + (1,) * (logits.ndim - 2))
+    smooth = -lp.sum(dim=dim) * keep
+    n_classes = logits.shape[dim]
+    if reduction == "mean":
+        denom = keep.sum() if weight is None else Tensor(
+            (weight.data[np.where(t != ignore_index, t, 0)] * keep.data).sum())
+        smooth = smooth.sum() / denom
+    else:
+        smooth = _reduce(smooth, reduction, "cross_entropy")
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def binary_cross_entropy(
+    probs: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean"
+) -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch does."""
+    y = _same_shape(probs, target, "binary_cross_entropy")
+    p = probs.data
+    outside = (p < 0) | (p > 1) | np.isnan(p)
+    if outside.any():
+        raise ValueError(
+            "binary_cross_entropy: input probabilities must lie in [0, 1], got "
+            f"{p[outside].flat[0]} (for raw logits use binary_cross_entropy_with_logits)"
+        )
+    log_p = ag.where(p > 0, ag.where(p > 0, probs, 1.0).log().clip(min=-100), -100.0)
+    log_q = ag.where(p < 1, ag.where(p < 1, 1 - probs, 1.0).log().clip(min=-100), -100.0)
+    loss = -(y * log_p + (1 - y) * log_q)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(
+    logits: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Sigmoid + binary cross-entropy in the stable form
+    max(z, 0) - z y + log(1 + exp(-|z|)), finite for any logit."""
+    y = _same_shape(logits, target, "binary_cross_entropy_with_logits")
+    softplus_neg = (-logits.abs()).exp().log1p()  # log(1 + exp(-|z|))
+    if pos_weight is None:
+        loss = logits.relu() - logits * y + softplus_neg
+    else:  # (1 - y) z + (1 + (pw - 1) y) log(1 + exp(-z))
+        log_weight = (pos_weight - 1) * y + 1
+        loss = (1 - y) * logits + log_weight * (softplus_neg + (-logits).relu())
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

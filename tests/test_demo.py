@@ -1,0 +1,41 @@
+"""`make demo`'s training code on a small subset: shapes, learning, outputs written."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import autograd as ag
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import train_digits  # noqa: E402
+
+
+def test_demo_trains_on_a_subset_and_writes_its_outputs(tmp_path):
+    history = train_digits.train(epochs=3, batch_size=32, limit=400, quiet=True)
+    losses = history["train_loss"]
+    assert len(losses) == 3 and losses[-1] < losses[0] * 0.8
+    assert history["test_accuracy"] > 0.5  # 10 classes: chance is 0.1
+
+    model = history["model"].eval()
+    x, _ = history["sample"]
+    with ag.no_grad():
+        out = model(ag.tensor(x))
+    assert out.shape == (len(x), 10)
+
+    written = train_digits.write_outputs(history, tmp_path)
+    names = {p.name for p in written}
+    assert {"digits_cnn.npz", "loss.png"} <= names
+    assert all(p.exists() and p.stat().st_size > 0 for p in written)
+
+    fresh = train_digits.make_model().eval()
+    fresh.load_state_dict(ag.load(tmp_path / "digits_cnn.npz"))
+    with ag.no_grad():
+        np.testing.assert_array_equal(fresh(ag.tensor(x)).data, out.data)
+
+
+def test_data_split_is_stratified_and_scaled():
+    x_train, x_test, y_train, y_test = train_digits.load_data()
+    assert x_train.shape[1:] == (1, 8, 8) and x_train.dtype == np.float32
+    assert 0.0 <= x_train.min() and x_train.max() <= 1.0
+    assert len(x_test) == 450 and set(np.unique(y_test)) == set(range(10))
