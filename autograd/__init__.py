@@ -4,6 +4,7 @@
 own virtual environment (the Makefile does) so the two never meet.
 """
 
+from . import viz
 from .creation import (
     arange,
     eye,
@@ -84,6 +85,6 @@ __all__ = [
     "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ones", "ones_like",
     "pad", "permute", "rand", "randint", "randn", "relu", "reshape", "save",
     "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "sqrt", "squeeze", "stack",
-    "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "where", "zeros",
+    "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "viz", "where", "zeros",
     "zeros_like",
 ]
