@@ -1,0 +1,35 @@
+"""The benchmark suite as a smoke test: every workload runs a step in both engines and their
+first losses agree. No timings here: `make bench` measures."""
+
+import pytest
+
+from benchmarks.run import check_losses
+from benchmarks.workloads import WORKLOADS, build
+
+
+@pytest.mark.parametrize("name", [w for w in WORKLOADS if w != "deep"])
+def test_workload_runs_and_agrees_with_torch(name):
+    losses = check_losses(name, ("chainrule", "torch"))
+    assert losses["chainrule"] == pytest.approx(losses["torch"], rel=1e-4)
+    for engine in ("chainrule", "torch"):
+        workload = build(name, engine)
+        expected = workload.check_loss()
+        loss = workload.step()  # the timed step computes the same loss (dropout aside)
+        assert loss == pytest.approx(expected, rel=1e-4) or name == "bn_cnn"
+
+
+def test_check_losses_rejects_a_wrong_engine(monkeypatch):
+    import benchmarks.run as run
+
+    real = run.build
+
+    def skewed(name, engine):
+        w = real(name, engine)
+        if engine == "chainrule":
+            base = w.check_loss
+            w.check_loss = lambda: base() * 1.01
+        return w
+
+    monkeypatch.setattr(run, "build", skewed)
+    with pytest.raises(AssertionError, match="first losses disagree"):
+        run.check_losses("overhead", ("chainrule", "torch"))
