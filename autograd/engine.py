@@ -7,6 +7,8 @@ runs once. Broadcasting is undone here, in `_sum_to`, for every op alike.
 
 from __future__ import annotations
 
+import sys
+from heapq import heappop, heappush
 from typing import Any, Sequence
 
 import numpy as np
@@ -53,18 +55,25 @@ def _topo_order(roots: Sequence[Function]) -> list[Function]:
     return order
 
 
-def _run_hooks(hooks: list, grad: Tensor, retain: bool) -> Tensor:
-    """Tensor hooks in registration order (a returned Tensor replaces grad), then retain_grad."""
+def _run_hooks(hooks: list, grad: Tensor, retained: list) -> Tensor:
+    """Tensor hooks in registration order (a returned Tensor replaces grad); the gradients
+    that retain_grad() asked for are queued in `retained`, stored once the pass succeeds."""
     for hook in hooks:
-        if not isinstance(hook, _RetainGrad):
+        if isinstance(hook, _RetainGrad):
+            retained.append((hook, grad))
+        else:
             new = hook(grad)
             if new is not None:
                 grad = new if isinstance(new, Tensor) else Tensor(new)
-    for hook in hooks:
-        if isinstance(hook, _RetainGrad) and (t := hook.tensor()) is not None:
-            g = grad if retain else grad.detach()
-            t.grad = g if t.grad is None else t.grad + g
     return grad
+
+
+def _store_retained(retained: list, create_graph: bool) -> None:
+    for hook, grad in retained:
+        t = hook.tensor()
+        if t is not None:
+            g = grad if create_graph else grad.detach()
+            t.grad = g if t.grad is None else t.grad + g
 
 
 def _as_grad(gradient: Any, out: Tensor) -> Tensor:
@@ -91,9 +100,13 @@ def run_backward(
     inputs: Sequence[Tensor] | None = None,
 ) -> dict:
     """Backpropagate from `outputs`. Without `inputs`, accumulate into leaves' `.grad`;
-    with `inputs`, return {input key: gradient} and leave `.grad` alone."""
+    with `inputs`, return {input key: gradient} and leave `.grad` alone.
+
+    Nodes are numbered as they are recorded, so a node's consumers all carry larger numbers:
+    taking nodes from a max-heap by number runs each one after everything that feeds it a
+    gradient, without a separate topological sort."""
     grads: dict = {}
-    roots = []
+    heap: list = []
     for i, (out, g) in enumerate(zip(outputs, gradients)):
         if not out._rg:
             raise RuntimeError(
@@ -102,29 +115,32 @@ def run_backward(
             )
         key = out._node if out._node is not None else out
         g = _as_grad(g, out)
-        grads[key] = g if key not in grads else grads[key] + g
-        if out._node is not None:
-            roots.append(out._node)
-    order = _topo_order(roots)
-    for node in order:  # check before anything runs, so a failure leaves no partial state
-        if node.saved is None:
-            raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
-    wanted = None
+        if key in grads:
+            grads[key] = grads[key] + g
+        else:
+            grads[key] = g
+            if out._node is not None:
+                heappush(heap, (-key.seq, key))
+    wanted = useful = None
     if inputs is not None:
         wanted = {t._node if t._node is not None else t for t in inputs}
-        order = _prune(order, wanted)
+        useful = _useful(_topo_order([n for _, n in heap]), wanted) | wanted
     # The caller's gradient arrays must never become a leaf's .grad by aliasing.
     handed = {id(g.data) for g in grads.values()}
     captured: dict = {}
+    done: list[Function] = []  # released only once the whole pass has succeeded
+    retained: list = []
     prev_mode = _mode.enabled
     _mode.enabled = create_graph  # an ordinary backward records no graph
     try:
-        for node in order:
-            grad = grads.pop(node, None)
-            if grad is None:
-                continue
+        while heap:
+            node = heappop(heap)[1]
+            grad = grads.pop(node)
+            if node.saved is None:
+                raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
+            done.append(node)
             if node.hooks is not None:
-                grad = _run_hooks(node.hooks, grad, create_graph)
+                grad = _run_hooks(node.hooks, grad, retained)
             if wanted is not None and node in wanted:
                 captured[node] = grad
             if not node.shape:
@@ -132,8 +148,6 @@ def run_backward(
             if recording.grad_norms:
                 node.grad_norm = float(np.linalg.norm(grad.data))
             in_grads = type(node).backward(node, grad)
-            if not retain_graph:
-                node.release()
             if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
             parents = node.parents
@@ -143,7 +157,7 @@ def run_backward(
                     f"expected {len(parents)}, one per forward argument"
                 )
             for p, g in zip(parents, in_grads):
-                if p is None or g is None:
+                if p is None or g is None or (useful is not None and p not in useful):
                     continue
                 if g.__class__ is not Tensor:
                     g = g if isinstance(g, Tensor) else Tensor(g)
@@ -152,12 +166,15 @@ def run_backward(
                 if g.dtype != p.dtype:
                     g = g.to(p.dtype)
                 old = grads.get(p)
-                grads[p] = g if old is None else old + g
+                if old is not None:
+                    grads[p] = old + g
+                else:
+                    grads[p] = g
+                    if isinstance(p, Function):
+                        heappush(heap, (-p.seq, p))
         for leaf, grad in grads.items():
-            if isinstance(leaf, Function):  # pruned away: leads to no requested input
-                continue
             if leaf._hooks is not None:
-                grad = _run_hooks(leaf._hooks, grad, create_graph)
+                grad = _run_hooks(leaf._hooks, grad, retained)
             if wanted is not None:
                 if leaf in wanted:
                     captured[leaf] = grad
@@ -165,32 +182,50 @@ def run_backward(
                 _accumulate(leaf, grad, create_graph, handed)
     finally:
         _mode.enabled = prev_mode
+    _store_retained(retained, create_graph)
+    if not retain_graph:
+        for node in done:
+            node.release()
     return captured
 
 
-def _prune(order: list[Function], wanted: set) -> list[Function]:
-    """Keep only the nodes from which some wanted input can be reached."""
-    useful = set()
+def _useful(order: list[Function], wanted: set) -> set:
+    """The nodes from which some wanted input can be reached (the rest need no gradient)."""
+    useful: set = set()
     for node in reversed(order):
         if node in wanted or any(p in useful or p in wanted for p in node.parents if p is not None):
             useful.add(node)
-    return [n for n in order if n in useful]
+    return useful
 
 
 def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed: set) -> None:
-    """Add grad into leaf.grad. Without create_graph the stored array is the leaf's own:
-    copied when it is a view or already handed to another leaf or the caller."""
-    if not create_graph:
-        arr = grad.data
-        if leaf.grad is not None:
-            leaf.grad = _make(leaf.grad.data + arr)
-            return
-        if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
-            arr = arr.copy()
-        handed.add(id(arr))
-        leaf.grad = _make(arr)
-    else:
+    """Add grad into leaf.grad. Without create_graph the stored array must be the leaf's own
+    (optimisers and clipping change .grad in place), so it is copied unless nothing else can
+    reach it: not handed to another leaf or the caller, and not a view of a shared array."""
+    if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    arr = grad.data
+    if leaf.grad is not None:
+        leaf.grad = _make(leaf.grad.data + arr)
+        return
+    if not _owned(arr, handed):
+        arr = arr.copy()
+    handed.add(id(arr))
+    leaf.grad = _make(arr)
+
+
+def _owned(arr: np.ndarray, handed: set) -> bool:
+    """Whether `arr` (or the array it views) is referenced by nothing but this gradient."""
+    if id(arr) in handed or not arr.flags.writeable:
+        return False
+    base = arr.base
+    # A view is owned when its base is a plain array held only by the view: the three
+    # references counted are the view's .base, the local `base` and getrefcount's argument.
+    return base is None or (
+        type(base) is np.ndarray and base.base is None and id(base) not in handed
+        and sys.getrefcount(base) <= 3
+    )
 
 
 def backward(

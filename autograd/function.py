@@ -8,6 +8,7 @@ dropping the output frees it.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from .grad_mode import _mode
@@ -38,6 +39,7 @@ class _NullCtx:
         pass
 
 
+_sequence = itertools.count()
 _NULL_CTXS = tuple(_NullCtx(n) for n in range(8))  # one per argument count, shared
 
 
@@ -68,7 +70,7 @@ class Function:
     """
 
     # value/grad_value (0-d outputs), grad_norm and scope are set only when they apply.
-    __slots__ = ("parents", "saved", "needs_input_grad", "shape", "dtype", "hooks",
+    __slots__ = ("parents", "saved", "needs_input_grad", "shape", "dtype", "hooks", "seq",
                  "value", "grad_value", "grad_norm", "scope", "__dict__")
 
     @staticmethod
@@ -83,7 +85,7 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` and, when any Tensor argument requires grad, record the node."""
         if _mode.enabled:
-            needs = tuple([a._rg if isinstance(a, Tensor) else False for a in args])
+            needs = tuple([isinstance(a, Tensor) and a._rg for a in args])
             if True in needs:
                 return cls._record(needs, args, kwargs)
         return cls.forward(_null_ctx(len(args)), *args, **kwargs)
@@ -95,10 +97,8 @@ class Function:
         ctx.needs_input_grad = needs
         ctx.hooks = None
         out = cls.forward(ctx, *args, **kwargs)
-        if not isinstance(out, Tensor):
-            raise TypeError(
-                f"{cls.__name__}.forward returned {type(out).__name__}; it must return one Tensor"
-            )
+        if out.__class__ is not Tensor:
+            _check_output(cls, out)
         for a in args:
             if a is out:  # forward returned an input unchanged: give the output its own identity
                 out = _make(out.data)
@@ -109,11 +109,15 @@ class Function:
             return out
         saved = ctx.saved
         if saved:
-            ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
+            for s in saved:
+                if s is out:  # keep the output's array, never the output itself
+                    ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
+                    break
         ctx.parents = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
-        ctx.shape = data.shape
+        ctx.seq = next(_sequence)  # recording order: every consumer comes later
+        ctx.shape = shape = data.shape
         ctx.dtype = data.dtype
-        if not data.shape:  # a scalar's value stays drawable after its array is freed
+        if not shape:  # a scalar's value stays drawable after its array is freed
             ctx.value = float(data)
         scope = recording.scope
         if scope is not None:
@@ -132,7 +136,11 @@ class Function:
         saved = self.saved
         if saved is None:
             raise RuntimeError(_FREED_MESSAGE.format(name=self.name()))
-        return tuple([_make(s.data, self) if s.__class__ is _SavedOutput else s for s in saved])
+        for s in saved:
+            if s.__class__ is _SavedOutput:
+                return tuple([_make(s.data, self) if s.__class__ is _SavedOutput else s
+                              for s in saved])
+        return saved
 
     @classmethod
     def name(cls) -> str:
@@ -140,13 +148,18 @@ class Function:
         return cls.__name__
 
     def release(self) -> None:
-        """Drop what forward saved; keep op name, shape, dtype and links."""
+        """Drop the saved tensors; keep op name, shape, dtype and links."""
         self.saved = None
-        if self.__dict__:
-            self.__dict__.clear()
 
     def __repr__(self) -> str:
         return f"<{self.name()}Backward0>"
+
+
+def _check_output(cls: type, out: Any) -> None:
+    if not isinstance(out, Tensor):
+        raise TypeError(
+            f"{cls.__name__}.forward returned {type(out).__name__}; it must return one Tensor"
+        )
 
 
 _FREED_MESSAGE = (

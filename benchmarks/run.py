@@ -1,20 +1,21 @@
 """`make bench`: chainrule against PyTorch CPU, interleaved in one run.
 
-For each workload both engines are built from the same weights, their first losses must
-agree, then steps alternate between the engines (so machine drift hits both alike) after a
-warm-up, until each has run for the time budget. Prints the median time per step, the ratio
-chainrule / PyTorch against its target, and the peak memory of a step, measured for each engine
-in a fresh process.
+For each workload both engines are built from the same weights and their first losses must
+agree. Each engine then runs in a process of its own (so their thread pools do not fight), and
+blocks of steps alternate between them (so machine drift hits both alike), with a pause
+between blocks for the idle engine's threads to stop spinning, until each has run for the
+time budget. Prints the median time per step, the ratio chainrule / PyTorch
+against its target, and the peak memory of the first step from a cold start.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import multiprocessing
 import statistics
-import subprocess
 import sys
 import time
+from typing import Any
 
 from .workloads import WORKLOADS, build
 
@@ -42,37 +43,52 @@ def check_losses(name: str, engines: tuple[str, ...]) -> dict[str, float]:
     return losses
 
 
-def time_workload(name: str, engines: tuple[str, ...], budget: float) -> dict[str, float]:
-    """Median seconds per step for each engine, steps interleaved."""
-    loads = {e: build(name, e) for e in engines}
-    for w in loads.values():  # warm-up
-        w.step()
-        w.step()
-    times: dict[str, list[float]] = {e: [] for e in engines}
-    spent = dict.fromkeys(engines, 0.0)
-    while min(len(t) for t in times.values()) < 3 or (
-        min(spent.values()) < budget and min(len(t) for t in times.values()) < 200
-    ):
-        for e, w in loads.items():
+def _worker(conn: Any, name: str, engine: str) -> None:
+    """One engine in its own process: report the first step's peak memory, then time blocks
+    of steps on request. Separate processes keep the engines' thread pools from fighting."""
+    w = build(name, engine)
+    base = _rss("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak (VmHWM) to the current size
+    w.step()
+    conn.send((_rss("VmHWM") - base) / 1024)
+    while (block := conn.recv()) > 0:  # run steps for `block` seconds, report their times
+        times, end = [], time.perf_counter() + block
+        while not times or time.perf_counter() < end:
             start = time.perf_counter()
             w.step()
-            dt = time.perf_counter() - start
-            times[e].append(dt)
-            spent[e] += dt
-    return {e: statistics.median(t) / loads[e].per for e, t in times.items()}
+            times.append(time.perf_counter() - start)
+        conn.send(times)
 
 
-def peak_memory_mb(name: str, engine: str) -> float:
-    """Peak resident memory added by two steps, in a fresh process (MB)."""
-    code = (
-        "import sys, json; sys.path.insert(0, '.');"
-        "from benchmarks.workloads import build; from benchmarks.run import _rss;"
-        f"w = build({name!r}, {engine!r}); w.step();"
-        "open('/proc/self/clear_refs', 'w').write('5'); base = _rss('VmRSS');"
-        "w.step(); w.step(); print(json.dumps((_rss('VmHWM') - base) / 1024))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def time_workload(name: str, engines: tuple[str, ...], budget: float) -> tuple[dict, dict]:
+    """Median seconds per unit and peak MB of a step for each engine, blocks alternating."""
+    ctx = multiprocessing.get_context("spawn")
+    pipes, procs = {}, []
+    for e in engines:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(child, name, e), daemon=True)
+        proc.start()
+        pipes[e] = parent
+        procs.append(proc)
+    try:
+        peak = {e: pipes[e].recv() for e in engines}
+        times: dict[str, list[float]] = {e: [] for e in engines}
+        for e in engines:  # warm-up
+            pipes[e].send(0.1)
+            pipes[e].recv()
+        while min(sum(t) for t in times.values()) < budget or min(map(len, times.values())) < 5:
+            for e in engines:
+                time.sleep(0.2)  # let the other engine's BLAS/OpenMP threads stop spinning
+                pipes[e].send(min(0.25, budget / 4))
+                times[e] += pipes[e].recv()
+        for e in engines:
+            pipes[e].send(0)
+    finally:
+        for proc in procs:
+            proc.join(timeout=10)
+    per = build(name, "chainrule").per
+    return {e: statistics.median(t) / per for e, t in times.items()}, peak
 
 
 def _rss(field: str) -> int:
@@ -125,8 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         check_losses(name, engines)
         unit = build(name, "chainrule").unit
-        med = time_workload(name, engines, args.budget)
-        mem = {e: peak_memory_mb(name, e) for e in engines}
+        med, mem = time_workload(name, engines, args.budget)
         ratio = med["chainrule"] / med["torch"] if "torch" in med else float("nan")
         ok = ratio <= TARGETS[name]
         if not ok:

@@ -215,6 +215,7 @@ def test_every_primitive_is_covered():
         "_Extreme": "amax[dim=0,keepdim=True]", "Reshape": "reshape", "Permute": "permute",
         "Expand": "expand", "Cat": "cat", "Pad": "pad", "MatMul": "matmul_2d",
         "Index": "tests/test_indexing.py", "IndexBackward": "tests/test_indexing.py",
+        "TakeAlongDim": "max_dim[0,False]", "PutAlongDim": "tests/test_engine.py",
         "SlidingWindow": "tests/test_window.py", "WindowFold": "tests/test_window.py",
     }
     names = {c.name for c in ALL + KINKS}

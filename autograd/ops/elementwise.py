@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..dtypes import fix_result_dtype
+from ..dtypes import fix_result_dtype, float64
 from ..errors import broadcast_error
 from ..function import Function
 from ..tensor import Tensor, _make, _operand
@@ -27,14 +27,19 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 def _binary(ufunc: np.ufunc, a: Any, b: Any, op: str) -> Tensor:
     try:
-        r = ufunc(_data(a), _data(b))
+        r = ufunc(a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b)
     except ValueError:
         raise broadcast_error(op, _shape(a), _shape(b)) from None
-    return _make(fix_result_dtype(r, a, b))
+    if r.__class__ is not np.ndarray or r.dtype is float64:  # 0-d results, or maybe widened
+        r = fix_result_dtype(r, a, b)
+    return _make(r)
 
 
 def _unary(ufunc: np.ufunc, x: Tensor) -> Tensor:
-    return _make(fix_result_dtype(ufunc(x.data), x))
+    r = ufunc(x.data)
+    if r.__class__ is not np.ndarray or r.dtype is float64:
+        r = fix_result_dtype(r, x)
+    return _make(r)
 
 
 def _const(arr: np.ndarray) -> Tensor:
@@ -310,7 +315,7 @@ def _split_by_weight(grad: Tensor, winner: Any, loser: Any, needs: tuple) -> tup
 class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)  # a bool array, freed with the saved tensors
         try:
             r = np.where(cond, _data(a), _data(b))
         except ValueError:
@@ -319,7 +324,7 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        cond = ctx.cond
+        (cond,) = ctx.saved_tensors
         needs = ctx.needs_input_grad
         ga = where(cond, grad, 0.0) if needs[1] else None
         gb = where(cond, 0.0, grad) if needs[2] else None

@@ -22,7 +22,12 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return (grad @ b.mT if needs[0] else None), (a.mT @ grad if needs[1] else None)
+        ga = grad @ b.mT if needs[0] else None
+        gb = None
+        if needs[1]:  # for a transposed b (x @ W.T) make the grad in W's own, contiguous layout
+            f_order = b.ndim == 2 and b.data.flags.f_contiguous and not b.data.flags.c_contiguous
+            gb = (grad.mT @ a).mT if f_order else a.mT @ grad
+        return ga, gb
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """numpy's matmul: 1-D operands are promoted to matrices and the added dim removed."""

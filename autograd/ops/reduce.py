@@ -141,6 +141,39 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = 
     return shifted if keepdim else shifted.reshape(_reduced_shape(x.shape, dims))
 
 
+class TakeAlongDim(Function):
+    """One value per position along `dim`, at `idx` (size 1 along `dim`): how max(dim) and
+    min(dim) pick their values, so that the gradient goes to the returned index only."""
+
+    @staticmethod
+    def forward(ctx, x, idx, dim):
+        ctx.save_for_backward(idx)
+        ctx.dim, ctx.in_shape = dim, x.shape
+        return _make(np.take_along_axis(x.data, idx, axis=dim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (idx,) = ctx.saved_tensors
+        return PutAlongDim.apply(grad, idx, ctx.dim, ctx.in_shape), None, None
+
+
+class PutAlongDim(Function):
+    """Zeros of `shape` holding `grad` at `idx` along `dim`: TakeAlongDim's adjoint. One
+    vectorised compare builds the mask; no scatter loop, no accumulation needed."""
+
+    @staticmethod
+    def forward(ctx, grad, idx, dim, shape):
+        ctx.save_for_backward(idx)
+        ctx.dim = dim
+        positions = np.arange(shape[dim]).reshape((-1,) + (1,) * (len(shape) - dim - 1))
+        return _make(np.where(positions == idx, grad.data, grad.data.dtype.type(0)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (idx,) = ctx.saved_tensors
+        return TakeAlongDim.apply(grad, idx, ctx.dim), None, None, None
+
+
 class MaxMin(NamedTuple):
     """`(values, indices)` of `max(dim)` / `min(dim)`."""
 
@@ -175,12 +208,11 @@ def _extreme_at(x: Tensor, dim: Any, keepdim: bool, whole: Any, arg: Any, op: st
     (d,) = normalize_dims(dim, x.ndim, op) or (0,)
     if x.data.size == 0:
         raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
-    idx = np.expand_dims(arg(x.data, axis=d) if x.ndim else np.zeros((), np.int64), d)
-    key = list(np.indices(idx.shape, sparse=True)) if x.ndim else []
-    if x.ndim:
-        key[d] = idx
-    values = x[tuple(key)] if x.ndim else x
-    if not keepdim and x.ndim:
+    if not x.ndim:
+        return MaxMin(x, _make(np.zeros((), np.int64)))
+    idx = np.expand_dims(arg(x.data, axis=d), d)
+    values = TakeAlongDim.apply(x, idx, d)
+    if not keepdim:
         values, idx = values.squeeze(d), np.squeeze(idx, d)
     return MaxMin(values, _make(idx.astype(np.int64)))
 
