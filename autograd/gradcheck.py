@@ -7,7 +7,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .engine import grad
-from .grad_mode import no_grad
 from .tensor import Tensor
 
 
@@ -73,15 +72,14 @@ def _analytic(outs: list[Tensor], xs: list[Tensor]) -> list[np.ndarray]:
 def _numerical(fn: Callable[..., Any], xs: list[Any], i: int, eps: float) -> np.ndarray:
     x = xs[i].data
     cols = []
-    with no_grad():
-        for j in range(x.size):
-            orig = x.flat[j]
-            x.flat[j] = orig + eps
-            plus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn(*xs))])
-            x.flat[j] = orig - eps
-            minus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn(*xs))])
-            x.flat[j] = orig
-            cols.append((plus - minus) / (2 * eps))
+    for j in range(x.size):  # fn runs as given: it may itself differentiate (second order)
+        orig = x.flat[j]
+        x.flat[j] = orig + eps
+        plus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn(*xs))])
+        x.flat[j] = orig - eps
+        minus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn(*xs))])
+        x.flat[j] = orig
+        cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
 
 

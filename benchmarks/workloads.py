@@ -151,8 +151,8 @@ def _scalar(engine: str) -> Workload:
             return torch.tensor(v, dtype=torch.float32, requires_grad=True)
 
         relu = torch.relu
-    layers = [([[scalar(w) for w in row] for row in weights], [scalar(b) for b in biases])
-              for weights, biases in init]
+    layers = [([[scalar(float(w)) for w in row] for row in weights],
+               [scalar(float(b)) for b in biases]) for weights, biases in init]
     params = [p for ws, bs in layers for row in ws for p in row] + \
              [b for _, bs in layers for b in bs]
     xs = [[float(v) for v in row] for row in x_np]

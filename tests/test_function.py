@@ -185,3 +185,9 @@ def test_custom_function_matches_torch_custom_function():
     (Cube.apply(x) * x).sum().backward()
     (TorchCube.apply(tx) * tx).sum().backward()
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
+
+
+def test_gradcheck_of_a_function_that_differentiates_itself():
+    """Second derivatives: fn calls grad(create_graph=True) inside, as torch allows."""
+    x = ag.tensor([0.3, -0.7, 1.1], dtype=ag.float64, requires_grad=True)
+    assert ag.gradcheck(lambda t: ag.grad((t**3).sum(), t, create_graph=True)[0], [x])

@@ -30,14 +30,18 @@ def _binary(ufunc: np.ufunc, a: Any, b: Any, op: str) -> Tensor:
         r = ufunc(a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b)
     except ValueError:
         raise broadcast_error(op, _shape(a), _shape(b)) from None
-    if r.__class__ is not np.ndarray or r.dtype is float64:  # 0-d results, or maybe widened
+    if r.__class__ is not np.ndarray:  # ufuncs return numpy scalars for 0-d inputs
+        r = np.asarray(r)
+    if r.dtype is float64:  # numpy may have widened where PyTorch keeps float32
         r = fix_result_dtype(r, a, b)
     return _make(r)
 
 
 def _unary(ufunc: np.ufunc, x: Tensor) -> Tensor:
     r = ufunc(x.data)
-    if r.__class__ is not np.ndarray or r.dtype is float64:
+    if r.__class__ is not np.ndarray:
+        r = np.asarray(r)
+    if r.dtype is float64:
         r = fix_result_dtype(r, x)
     return _make(r)
 

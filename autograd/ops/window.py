@@ -17,20 +17,24 @@ from ..function import Function
 from ..tensor import Tensor, _make
 
 
+def _windows(arr: np.ndarray, dims: tuple, window: tuple, stride: tuple, dilation: tuple,
+             writeable: bool = False) -> np.ndarray:
+    """The strided view of `arr` holding every window (no copy)."""
+    shape, strides = list(arr.shape), list(arr.strides)
+    for dim, k, s, dil in zip(dims, window, stride, dilation):
+        shape[dim] = (arr.shape[dim] - dil * (k - 1) - 1) // s + 1
+        strides[dim] = arr.strides[dim] * s
+    shape += window
+    strides += [arr.strides[dim] * dil for dim, dil in zip(dims, dilation)]
+    return np.lib.stride_tricks.as_strided(arr, shape, strides, writeable=writeable)
+
+
 class SlidingWindow(Function):
     @staticmethod
     def forward(ctx, x, dims, window, stride, dilation):
         ctx.in_shape = x.shape
         ctx.spec = (dims, window, stride, dilation)
-        d = x.data
-        shape, strides = list(d.shape), list(d.strides)
-        for dim, k, s, dil in zip(dims, window, stride, dilation):
-            shape[dim] = (d.shape[dim] - dil * (k - 1) - 1) // s + 1
-            strides[dim] = d.strides[dim] * s
-        shape += window
-        strides += [d.strides[dim] * dil for dim, dil in zip(dims, dilation)]
-        view = np.lib.stride_tricks.as_strided(d, shape, strides, writeable=False)
-        return _make(view)
+        return _make(_windows(x.data, dims, window, stride, dilation))
 
     @staticmethod
     def backward(ctx, grad):
@@ -45,8 +49,11 @@ class WindowFold(Function):
         ctx.spec = (dims, window, stride, dilation)
         g = grad.data
         out = np.zeros(in_shape, g.dtype)
-        n_win = len(window)
-        counts = g.shape[: g.ndim - n_win]
+        if all(s >= dil * (k - 1) + 1 for k, s, dil in zip(window, stride, dilation)):
+            # Windows that do not overlap (pooling): one copy through a writeable view.
+            _windows(out, dims, window, stride, dilation, writeable=True)[...] = g
+            return _make(out)
+        counts = g.shape[: g.ndim - len(window)]
         for offset in itertools.product(*(range(k) for k in window)):
             target = [slice(None)] * len(in_shape)
             for dim, k, s, dil in zip(dims, offset, stride, dilation):
