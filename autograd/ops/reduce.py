@@ -158,15 +158,16 @@ class TakeAlongDim(Function):
 
 
 class PutAlongDim(Function):
-    """Zeros of `shape` holding `grad` at `idx` along `dim`: TakeAlongDim's adjoint. One
-    vectorised compare builds the mask; no scatter loop, no accumulation needed."""
+    """Zeros of `shape` holding `grad` at `idx` along `dim`: TakeAlongDim's adjoint. Each
+    position receives at most one value, so a plain put does it; nothing accumulates."""
 
     @staticmethod
     def forward(ctx, grad, idx, dim, shape):
         ctx.save_for_backward(idx)
         ctx.dim = dim
-        positions = np.arange(shape[dim]).reshape((-1,) + (1,) * (len(shape) - dim - 1))
-        return _make(np.where(positions == idx, grad.data, grad.data.dtype.type(0)))
+        out = np.zeros(shape, grad.dtype)
+        np.put_along_axis(out, idx, grad.data, axis=dim)
+        return _make(out)
 
     @staticmethod
     def backward(ctx, grad):
