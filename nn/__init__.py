@@ -1,6 +1,6 @@
 """chainrule's nn: modules, layers, losses and init, composed purely from autograd ops."""
 
-from . import data, functional, init, utils
+from . import data, diagnostics, functional, init, utils
 from .activation import LeakyReLU, LogSoftmax, Maxout, PReLU, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleList, Sequential
 from .conv import AvgPool2d, Conv2d, MaxPool2d
@@ -15,5 +15,5 @@ __all__ = [
     "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool2d", "Maxout", "Module", "ModuleList", "NLLLoss",
     "PReLU", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "data",
-    "functional", "init", "utils",
+    "diagnostics", "functional", "init", "utils",
 ]
