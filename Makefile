@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo bench install install-examples dot clean
+.PHONY: test demo bench notebooks install install-examples dot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: install dot
 # The main job: train a CNN on scikit-learn's bundled digits; results land in out/.
 demo: install-examples dot
 	$(PY) examples/train_digits.py --out out
+
+# The walkthroughs in JupyterLab (make test executes them all).
+notebooks: install dot
+	$(PY) -m pip install -q jupyterlab
+	$(VENV)/bin/jupyter lab notebooks/
 
 # Speed against PyTorch CPU, both engines in one interleaved run (see benchmarks/run.py).
 bench: install
