@@ -103,8 +103,10 @@ def conv2d(
 ) -> Tensor:
     """2-D cross-correlation of (N, C, H, W) with weight (O, C/groups, kH, kW).
 
-    Windows of the padded input (a strided view) are gathered into rows and multiplied by
-    the flattened kernels: one matmul per group.
+    The input is viewed channels-last, so that each window's channels are contiguous: the
+    windows of the padded input (a strided view) are gathered into rows (one copy, read in
+    order) and multiplied by the flattened kernels, one matmul per group. The backward's
+    fold then adds contiguous channel vectors back, one strided slice per kernel offset.
     """
     stride, padding, dilation = (_pair(v, n, "conv2d") for v, n in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
@@ -117,14 +119,16 @@ def conv2d(
             f"conv2d: weight {weight.shape} with groups={groups} expects {c_per_group * groups} "
             f"input channels, got input shape {x.shape}"
         )
+    x = x.permute(0, 2, 3, 1)  # (N, H, W, C), a view
     if padding != (0, 0):
-        x = ag.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-    win = ag.sliding_window_view(x, (kh, kw), dim=(2, 3), stride=stride, dilation=dilation)
-    oh, ow = win.shape[2], win.shape[3]
-    # (N, C, OH, OW, kH, kW) -> (G, N*OH*OW, C/G*kH*kW) @ (G, C/G*kH*kW, O/G)
-    cols = win.reshape(n, groups, c_per_group, oh, ow, kh, kw).permute(1, 0, 3, 4, 2, 5, 6)
-    cols = cols.reshape(groups, n * oh * ow, c_per_group * kh * kw)
-    kernels = weight.reshape(groups, o // groups, c_per_group * kh * kw).transpose(1, 2)
+        x = ag.pad(x, ((0, 0), (padding[0],) * 2, (padding[1],) * 2, (0, 0)))
+    win = ag.sliding_window_view(x, (kh, kw), dim=(1, 2), stride=stride, dilation=dilation)
+    oh, ow = win.shape[1], win.shape[2]
+    # (N, OH, OW, C, kH, kW) -> (G, N*OH*OW, kH*kW*C/G) @ (G, kH*kW*C/G, O/G)
+    cols = win.reshape(n, oh, ow, groups, c_per_group, kh, kw).permute(3, 0, 1, 2, 5, 6, 4)
+    cols = cols.reshape(groups, n * oh * ow, kh * kw * c_per_group)
+    kernels = weight.reshape(groups, o // groups, c_per_group, kh, kw).permute(0, 3, 4, 2, 1)
+    kernels = kernels.reshape(groups, kh * kw * c_per_group, o // groups)
     out = (cols @ kernels).reshape(groups, n, oh, ow, o // groups).permute(1, 0, 4, 2, 3)
     out = out.reshape(n, o, oh, ow)
     return out if bias is None else out + bias.reshape(1, o, 1, 1)
