@@ -36,11 +36,6 @@ def positive(shape: tuple, rng: np.random.Generator) -> np.ndarray:
     return rng.uniform(0.5, 2.0, shape)
 
 
-def unit(shape: tuple, rng: np.random.Generator) -> np.ndarray:
-    """Values in (-0.9, 0.9), away from the ends of (-1, 1)."""
-    return rng.uniform(-0.9, 0.9, shape)
-
-
 @dataclass
 class OpCase:
     name: str
