@@ -197,7 +197,8 @@ def batch_norm(
                 f"batch_norm: training needs more than one value per channel, got input {x.shape}"
             )
         mean = x.mean(dim=dims, keepdim=True)
-        var = x.var(dim=dims, unbiased=False, keepdim=True)
+        centered = x - mean
+        var = (centered * centered).mean(dim=dims, keepdim=True)  # biased, as normalisation uses
         if running_mean is not None:
             with ag.no_grad():
                 running_mean.data *= 1 - momentum
@@ -209,13 +210,12 @@ def batch_norm(
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode needs running_mean and running_var")
-        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    out = (x - mean) / (var + eps).sqrt()
+        centered, var = x - running_mean.reshape(shape), running_var.reshape(shape)
+    scale = (var + eps) ** -0.5  # per channel: the weight folds in here, not into x's size
     if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+        scale = scale * weight.reshape(shape)
+    out = centered * scale
+    return out if bias is None else out + bias.reshape(shape)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
