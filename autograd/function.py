@@ -85,9 +85,10 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` and, when any Tensor argument requires grad, record the node."""
         if _mode.enabled:
-            needs = tuple([isinstance(a, Tensor) and a._rg for a in args])
-            if True in needs:
-                return cls._record(needs, args, kwargs)
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    needs = tuple([isinstance(a, Tensor) and a._rg for a in args])
+                    return cls._record(needs, args, kwargs)
         return cls.forward(_null_ctx(len(args)), *args, **kwargs)
 
     @classmethod

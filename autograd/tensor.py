@@ -25,7 +25,7 @@ def _make(data: np.ndarray, node: Any = None) -> Tensor:
 
 def _operand(x: Any) -> Any:
     """The other side of an arithmetic op: Python scalars stay weak, the rest become Tensors."""
-    if isinstance(x, Tensor) or x.__class__ in (float, int, bool):
+    if x.__class__ in _PASSED or isinstance(x, Tensor):
         return x
     if isinstance(x, np.generic):
         return _make(np.asarray(x))
@@ -341,6 +341,8 @@ class Tensor:
         """The last two dims swapped (batched matrix transpose)."""
         return self.transpose(-2, -1)
 
+
+_PASSED = frozenset((float, int, bool, Tensor))  # _operand's fast check (subclasses: isinstance)
 
 from . import engine  # noqa: E402  (the op modules and the engine import Tensor from here)
 from .ops import elementwise, linalg, shape  # noqa: E402
