@@ -128,7 +128,6 @@ def run_backward(
     # The caller's gradient arrays must never become a leaf's .grad by aliasing.
     handed = {id(g.data) for g in grads.values()}
     captured: dict = {}
-    done: list[Function] = []  # released only once the whole pass has succeeded
     retained: list = []
     prev_mode = _mode.enabled
     _mode.enabled = create_graph  # an ordinary backward records no graph
@@ -138,7 +137,6 @@ def run_backward(
             grad = grads.pop(node)
             if node.saved is None:
                 raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
-            done.append(node)
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, retained)
             if wanted is not None and node in wanted:
@@ -148,6 +146,8 @@ def run_backward(
             if recording.grad_norms:
                 node.grad_norm = float(np.linalg.norm(grad.data))
             in_grads = type(node).backward(node, grad)
+            if not retain_graph:  # free the saved arrays as soon as they have served
+                node.release()
             if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
             parents = node.parents
@@ -183,9 +183,6 @@ def run_backward(
     finally:
         _mode.enabled = prev_mode
     _store_retained(retained, create_graph)
-    if not retain_graph:
-        for node in done:
-            node.release()
     return captured
 
 
