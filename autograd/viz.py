@@ -193,7 +193,7 @@ class _Drawing:
         for i, colour in enumerate(_PALETTE):
             a, b = lo + i * step, lo + (i + 1) * step
             rows.append(f'<tr><td bgcolor="{colour}" width="18"></td>'
-                        f"<td>1e{a:+.1f} – 1e{b:+.1f}</td></tr>")
+                        f"<td>{10**a:.1e} – {10**b:.1e}</td></tr>")
         rows.append('<tr><td bgcolor="#d9d9d9"></td><td>0</td></tr>')
         label = f'<<table border="0" cellspacing="2">{"".join(rows)}</table>>'
         dot.node("legend", label, shape="plaintext", fontname="Helvetica", fontsize="10")
