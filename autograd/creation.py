@@ -7,17 +7,16 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .ops.shape import _sizes
 from .random import generator
 from .tensor import Tensor, _make
 
 
 def _shape(size: tuple) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], tuple | list):
-        size = tuple(size[0])
-    for n in size:
-        if int(n) < 0:
-            raise ValueError(f"size: dims must be >= 0, got {size}")
-    return tuple(int(n) for n in size)
+    shape = _sizes(size)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"size: dims must be >= 0, got {shape}")
+    return shape
 
 
 def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
