@@ -84,7 +84,7 @@ class _Drawing:
         self.names: dict[int, str] = {}
         for name, t in (params or {}).items():
             self.names[id(t._node if t._node is not None else t)] = name
-        self.module_names, self.param_names = self._module_names()
+        self.module_names, self.param_names, self.module_classes = self._module_names()
         self.note = ""
         if not collapse and len(self.items) > max_nodes:
             collapse = True
@@ -95,16 +95,18 @@ class _Drawing:
         self.scale = self._scale()
 
     # ---- what each item is -------------------------------------------------------------
-    def _module_names(self) -> tuple[dict[int, str], dict[int, str]]:
-        """Dotted names of the modules and parameters under the modules that ran the ops."""
+    def _module_names(self) -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
+        """Dotted names of the modules and parameters under the modules that ran the ops,
+        and each module name's class name."""
         roots = {id(s[0]): s[0] for item in self.items if (s := getattr(item, "scope", None))}
-        names, param_names = {}, {}
+        names, param_names, classes = {}, {}, {}
         for root in roots.values():
             for name, module in root.named_modules():
                 names.setdefault(id(module), name)
+                classes.setdefault(name, type(module).__name__)
             for name, param in root.named_parameters():  # places leaves without `params`
                 param_names.setdefault(id(param), name)
-        return names, param_names
+        return names, param_names, classes
 
     def _path(self, item: Any) -> tuple[str, ...]:
         """Dotted module names from the outermost child module in, e.g. ('block', 'block.0')."""
@@ -115,13 +117,6 @@ class _Drawing:
         name = self.names.get(id(item)) or self.param_names.get(id(item), "")
         parts = name.split(".")[:-1]
         return tuple(".".join(parts[: i + 1]) for i in range(len(parts)))
-
-    def _module_class(self, name: str) -> str:
-        for item in self.items:
-            for m in getattr(item, "scope", ()) or ():
-                if self.module_names.get(id(m)) == name:
-                    return type(m).__name__
-        return ""
 
     def _grad_of(self, item: Any) -> float | None:
         if isinstance(item, Tensor):
@@ -251,7 +246,7 @@ class _Drawing:
         graphs = {p: graphviz.Digraph(name=f"cluster_{len(p)}_{i}") for i, p in
                   enumerate(sorted(every))}
         for p, g in graphs.items():
-            cls = self._module_class(p[-1])
+            cls = self.module_classes.get(p[-1], "")
             text = f"{p[-1]}: {cls}" if cls else p[-1]  # an HTML label, so names are escaped
             g.attr(label=f"<{html.escape(text)}>", style="rounded,dashed",
                    color="#888888", fontname="Helvetica", fontsize="11")
@@ -313,7 +308,7 @@ class _Drawing:
             rows.append(f"{sum(t.data.size for t in leaves):,} parameters")
         if ops:
             rows.append(f"out {ops[0].shape} {ops[0].dtype}")
-        cls = self._module_class(name)
+        cls = self.module_classes.get(name, "")
         style = self._style(ops[0] if ops else leaves[0])
         style["style"] = "filled"
         grads = [t.grad.data for t in leaves if t.grad is not None]
