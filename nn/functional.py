@@ -129,9 +129,11 @@ def conv2d(
     cols = cols.reshape(groups, n * oh * ow, kh * kw * c_per_group)
     kernels = weight.reshape(groups, o // groups, c_per_group, kh, kw).permute(0, 3, 4, 2, 1)
     kernels = kernels.reshape(groups, kh * kw * c_per_group, o // groups)
-    out = (cols @ kernels).reshape(groups, n, oh, ow, o // groups).permute(1, 0, 4, 2, 3)
-    out = out.reshape(n, o, oh, ow)
-    return out if bias is None else out + bias.reshape(1, o, 1, 1)
+    out = cols @ kernels
+    if bias is not None:  # added to the rows, where each channel's values are contiguous
+        out = out + bias.reshape(groups, 1, o // groups)
+    out = out.reshape(groups, n, oh, ow, o // groups).permute(1, 0, 4, 2, 3)
+    return out.reshape(n, o, oh, ow)
 
 
 # ---- pooling -------------------------------------------------------------------------------

@@ -33,22 +33,24 @@ class SlidingWindow(Function):
     @staticmethod
     def forward(ctx, x, dims, window, stride, dilation):
         ctx.in_shape = x.shape
+        ctx.in_order = _memory_order(x.data)
         ctx.spec = (dims, window, stride, dilation)
         return _make(_windows(x.data, dims, window, stride, dilation))
 
     @staticmethod
     def backward(ctx, grad):
-        return WindowFold.apply(grad, ctx.in_shape, *ctx.spec), None, None, None, None
+        fold = WindowFold.apply(grad, ctx.in_shape, *ctx.spec, ctx.in_order)
+        return fold, None, None, None, None
 
 
 class WindowFold(Function):
     """Sum windowed values back into the input's shape: the adjoint of SlidingWindow."""
 
     @staticmethod
-    def forward(ctx, grad, in_shape, dims, window, stride, dilation):
+    def forward(ctx, grad, in_shape, dims, window, stride, dilation, order=None):
         ctx.spec = (dims, window, stride, dilation)
         g = grad.data
-        out = np.zeros(in_shape, g.dtype)
+        out = _zeros(in_shape, g.dtype, order)
         if all(s >= dil * (k - 1) + 1 for k, s, dil in zip(window, stride, dilation)):
             # Windows that do not overlap (pooling): one copy through a writeable view.
             _windows(out, dims, window, stride, dilation, writeable=True)[...] = g
@@ -64,7 +66,25 @@ class WindowFold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return SlidingWindow.apply(grad, *ctx.spec), None, None, None, None, None
+        return SlidingWindow.apply(grad, *ctx.spec), None, None, None, None, None, None
+
+
+def _memory_order(arr: np.ndarray) -> tuple[int, ...] | None:
+    """The dims of `arr` from the largest stride to the smallest, or None for C order."""
+    if arr.flags.c_contiguous:
+        return None
+    order = tuple(sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d])))
+    return None if order == tuple(range(arr.ndim)) else order
+
+
+def _zeros(shape: tuple, dtype: Any, order: tuple[int, ...] | None) -> np.ndarray:
+    """Zeros of `shape` laid out in memory in `order` (from `_memory_order`), so that a
+    gradient matches the layout of the input it belongs to (a channels-last activation
+    gets a channels-last gradient, and elementwise ops on the two read both in order)."""
+    if order is None:
+        return np.zeros(shape, dtype)
+    stored = np.zeros([shape[d] for d in order], dtype)
+    return stored.transpose(np.argsort(order))
 
 
 def _per_dim(value: Any, n: int, name: str) -> tuple[int, ...]:

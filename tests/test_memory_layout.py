@@ -1,0 +1,90 @@
+"""Ops on arrays that are not in C order (a channels-last activation viewed as NCHW):
+results match numpy and PyTorch, and gradients keep the layout of their inputs."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+import autograd as ag
+import nn.functional as F
+from autograd.ops.reduce import _sum
+
+from helpers import TOL, check_gradcheck, check_parity
+
+
+def _layouts(rng, dtype):
+    """(name, array) pairs: the same logical (2, 3, 4, 5) shape stored in several orders."""
+    c_order = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
+    channels_last = np.ascontiguousarray(c_order.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    reversed_ = np.ascontiguousarray(c_order.T).T
+    with_ones = rng.standard_normal((1, 3, 1, 5)).astype(dtype)
+    strided = rng.standard_normal((2, 6, 4, 5)).astype(dtype)[:, ::2]
+    return [("c_order", c_order), ("channels_last", channels_last), ("reversed", reversed_),
+            ("size_one_dims", with_ones), ("strided", strided)]
+
+
+ALL_DIMS = [dims for r in range(1, 4) for dims in itertools.combinations(range(4), r)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sum_matches_numpy_for_every_layout_and_dim_set(dtype):
+    rng = np.random.default_rng(0)
+    for (name, arr), dims, keepdim in itertools.product(_layouts(rng, dtype), ALL_DIMS,
+                                                        (False, True)):
+        ours = _sum(arr, dims, keepdim)
+        theirs = np.sum(arr.astype(np.float64), axis=dims, keepdims=keepdim)
+        assert ours.shape == theirs.shape, (name, dims, keepdim)
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, theirs, **TOL[dtype], err_msg=f"{name} {dims}")
+
+
+def test_sum_of_empty_and_integer_arrays_matches_numpy():
+    for arr in (np.zeros((0, 3), np.float32), np.arange(24).reshape(2, 3, 4).transpose(2, 0, 1)):
+        for dims in ((0,), (1,), (0, 1)):
+            np.testing.assert_array_equal(_sum(arr, dims, False), np.sum(arr, axis=dims))
+
+
+def _channels_last(t):
+    return t.permute(0, 3, 1, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_channels_last_reductions_match_torch(dtype):
+    arrays = [np.random.default_rng(1).standard_normal((4, 5, 6, 3))]  # stored (N, H, W, C)
+    check_parity(lambda a: _channels_last(a).sum(dim=(0, 2, 3)),
+                 lambda a: _channels_last(a).sum(dim=(0, 2, 3)), arrays, dtype)
+    check_parity(lambda a: _channels_last(a).var(dim=(0, 2, 3), keepdim=True),
+                 lambda a: _channels_last(a).var(dim=(0, 2, 3), keepdim=True), arrays, dtype)
+
+
+def test_channels_last_reductions_gradcheck():
+    arrays = [np.random.default_rng(2).standard_normal((2, 3, 4, 3))]
+    check_gradcheck(lambda a: _channels_last(a).sum(dim=(0, 2, 3)) ** 2, arrays)
+
+
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_pooling_gradient_keeps_the_channels_last_layout(pool):
+    """The fold allocates the gradient in its input's memory order: the channels-last
+    activation's gradient comes back channels-last, so the permute back is C order."""
+    stored = np.random.default_rng(3).standard_normal((2, 6, 6, 4)).astype(np.float32)
+    ours = ag.tensor(stored, requires_grad=True)
+    theirs = torch.tensor(stored, requires_grad=True)
+    pool_ours = F.max_pool2d if pool == "max" else F.avg_pool2d
+    pool_torch = torch.nn.functional.max_pool2d if pool == "max" else torch.nn.functional.avg_pool2d
+    (pool_ours(_channels_last(ours), 2) ** 2).sum().backward()
+    (pool_torch(theirs.permute(0, 3, 1, 2), 2) ** 2).sum().backward()
+    assert ours.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL[np.float32])
+
+
+def test_conv2d_of_channels_last_input_matches_torch():
+    rng = np.random.default_rng(4)
+    stored, w = rng.standard_normal((2, 7, 7, 3)), rng.standard_normal((4, 3, 3, 3))
+    ours = ag.tensor(stored, requires_grad=True)
+    theirs = torch.tensor(stored, requires_grad=True)
+    F.conv2d(_channels_last(ours), ag.tensor(w), padding=1).sum().backward()
+    torch.nn.functional.conv2d(theirs.permute(0, 3, 1, 2), torch.tensor(w),
+                               padding=1).sum().backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL[np.float64])
