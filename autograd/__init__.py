@@ -4,7 +4,7 @@
 own virtual environment (the Makefile does) so the two never meet.
 """
 
-from . import viz
+from . import allocator, viz
 from .creation import (
     arange,
     eye,
@@ -77,7 +77,7 @@ from .serialization import load, save
 from .tensor import Tensor
 
 __all__ = [
-    "Function", "GradcheckError", "ShapeError", "Tensor",
+    "Function", "GradcheckError", "ShapeError", "Tensor", "allocator",
     "abs", "amax", "amin", "arange", "argmax", "argmin", "bool", "broadcast_to", "cat",
     "clamp", "clip", "cos", "enable_grad", "exp", "expand", "eye", "flatten", "float16",
     "float32", "float64", "from_numpy", "full", "grad", "gradcheck", "int32", "int64",

@@ -43,10 +43,6 @@ _sequence = itertools.count()
 _NULL_CTXS = tuple(_NullCtx(n) for n in range(8))  # one per argument count, shared
 
 
-def _null_ctx(n_args: int) -> _NullCtx:
-    return _NULL_CTXS[n_args] if n_args < 8 else _NullCtx(n_args)
-
-
 _new = object.__new__
 
 
@@ -87,15 +83,18 @@ class Function:
         if _mode.enabled:
             for a in args:
                 if isinstance(a, Tensor) and a._rg:
-                    needs = tuple([isinstance(a, Tensor) and a._rg for a in args])
-                    return cls._record(needs, args, kwargs)
-        return cls.forward(_null_ctx(len(args)), *args, **kwargs)
+                    return cls._record(args, kwargs)
+        n = len(args)
+        return cls.forward(_NULL_CTXS[n] if n < 8 else _NullCtx(n), *args, **kwargs)
 
     @classmethod
-    def _record(cls, needs: tuple, args: tuple, kwargs: dict) -> Any:
+    def _record(cls, args: tuple, kwargs: dict) -> Any:
         ctx = _new(cls)
         ctx.saved = ()
-        ctx.needs_input_grad = needs
+        # A parent is the node that made an input, or the input itself when it is a leaf.
+        parents = tuple([(a._node or a) if isinstance(a, Tensor) and a._rg else None
+                         for a in args])
+        ctx.needs_input_grad = tuple([p is not None for p in parents])
         ctx.hooks = None
         out = cls.forward(ctx, *args, **kwargs)
         if out.__class__ is not Tensor:
@@ -114,15 +113,14 @@ class Function:
                 if s is out:  # keep the output's array, never the output itself
                     ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
                     break
-        ctx.parents = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
+        ctx.parents = parents
         ctx.seq = next(_sequence)  # recording order: every consumer comes later
         ctx.shape = shape = data.shape
         ctx.dtype = data.dtype
         if not shape:  # a scalar's value stays drawable after its array is freed
             ctx.value = float(data)
-        scope = recording.scope
-        if scope is not None:
-            ctx.scope = scope
+        if recording.scope is not None:
+            ctx.scope = recording.scope
         out._node = ctx
         out._rg = True
         return out

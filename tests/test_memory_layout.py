@@ -2,6 +2,7 @@
 results match numpy and PyTorch, and gradients keep the layout of their inputs."""
 
 import itertools
+import platform
 
 import numpy as np
 import pytest
@@ -88,3 +89,66 @@ def test_conv2d_of_channels_last_input_matches_torch():
     torch.nn.functional.conv2d(theirs.permute(0, 3, 1, 2), torch.tensor(w),
                                padding=1).sum().backward()
     np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL[np.float64])
+
+
+def _broadcast_pairs(rng):
+    """(big, small) operand pairs where the small one is widened before the ufunc runs."""
+    nhwc = np.ascontiguousarray(rng.standard_normal((4, 16, 16, 8))).transpose(0, 3, 1, 2)
+    nchw = rng.standard_normal((4, 8, 16, 16))
+    per_channel = rng.standard_normal((1, 8, 1, 1))
+    expanded = np.broadcast_to(rng.standard_normal((1, 8, 1, 1)), nhwc.shape)
+    rows = rng.standard_normal((1, 2304, 8))
+    return [(nhwc, per_channel), (nchw, per_channel), (nhwc, expanded), (nchw, expanded),
+            (nhwc, per_channel[0]), (rows, rng.standard_normal((1, 1, 8))),
+            (nhwc, rng.standard_normal((1, 1, 16, 1)))]
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_broadcast_ops_give_numpys_exact_result_in_every_layout(op):
+    """A small broadcast operand is copied into the large one's layout first: the values
+    must be bit for bit numpy's, with either operand on the left, and keep float32."""
+    ufunc = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}[op]
+    rng = np.random.default_rng(5)
+    for big, small in _broadcast_pairs(rng):
+        for dtype in (np.float64, np.float32):
+            a, b = big.astype(dtype), small.astype(dtype)
+            for left, right in ((a, b), (b, a)):
+                ours = getattr(ag.tensor(left), f"__{op if op != 'div' else 'truediv'}__")(
+                    ag.tensor(right)).data
+                np.testing.assert_array_equal(ours, ufunc(left, right))
+                assert ours.dtype == dtype
+
+
+def test_broadcast_with_channels_last_activation_matches_torch():
+    stored = np.random.default_rng(6).standard_normal((4, 12, 12, 8))
+    scale = np.random.default_rng(7).standard_normal((1, 8, 1, 1))
+    for dtype in (np.float64, np.float32):
+        check_parity(lambda a, s: _channels_last(a) * s + s,
+                     lambda a, s: a.permute(0, 3, 1, 2) * s + s, [stored, scale], dtype)
+
+
+def test_shapes_that_do_not_broadcast_still_raise_the_ops_error():
+    big = ag.tensor(np.zeros((4, 8, 12, 12)))
+    with pytest.raises(ValueError, match="mul"):
+        big * ag.tensor(np.zeros((1, 7, 1, 1)))
+
+
+def _tuned_in_fresh_process(env_value):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env.pop("CHAINRULE_MALLOC_TUNING", None)
+    if env_value is not None:
+        env["CHAINRULE_MALLOC_TUNING"] = env_value
+    out = subprocess.run([sys.executable, "-c", "import autograd; print(autograd.allocator."
+                          "MALLOC_TUNED)"], env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
+                    reason="glibc only: other C libraries keep their own policy")
+def test_malloc_tuning_is_on_by_default_and_can_be_turned_off():
+    assert _tuned_in_fresh_process(None) == "True"
+    assert _tuned_in_fresh_process("0") == "False"
