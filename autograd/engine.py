@@ -131,6 +131,7 @@ def run_backward(
     retained: list = []
     prev_mode = _mode.enabled
     _mode.enabled = create_graph  # an ordinary backward records no graph
+    grad_norms = recording.grad_norms
     try:
         while heap:
             node = heappop(heap)[1]
@@ -143,11 +144,11 @@ def run_backward(
                 captured[node] = grad
             if not node.shape:
                 node.grad_value = float(grad.data)
-            if recording.grad_norms:
+            if grad_norms:
                 node.grad_norm = float(np.linalg.norm(grad.data))
             in_grads = type(node).backward(node, grad)
             if not retain_graph:  # free the saved arrays as soon as they have served
-                node.release()
+                node.saved = None
             if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
             parents = node.parents
@@ -161,9 +162,10 @@ def run_backward(
                     continue
                 if g.__class__ is not Tensor:
                     g = g if isinstance(g, Tensor) else Tensor(g)
-                if g.shape != p.shape:
+                data = g.data
+                if data.shape != p.shape:
                     g = _sum_to(g, p.shape, node)
-                if g.dtype != p.dtype:
+                if data.dtype != p.dtype:
                     g = g.to(p.dtype)
                 old = grads.get(p)
                 if old is not None:

@@ -263,35 +263,7 @@ class Tensor:
         return any(isinstance(h, _RetainGrad) and h.tensor() is self for h in hooks or ())
 
     # ---- arithmetic (numpy broadcasting; Python scalars on either side) ---------------
-    def __add__(self, other: Any) -> Tensor:
-        return elementwise.Add.apply(self, _operand(other))
-
-    def __radd__(self, other: Any) -> Tensor:
-        return elementwise.Add.apply(_operand(other), self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return elementwise.Sub.apply(self, _operand(other))
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return elementwise.Sub.apply(_operand(other), self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return elementwise.Mul.apply(self, _operand(other))
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return elementwise.Mul.apply(_operand(other), self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return elementwise.Div.apply(self, _operand(other))
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return elementwise.Div.apply(_operand(other), self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return elementwise.Pow.apply(self, _operand(other))
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return elementwise.Pow.apply(_operand(other), self)
+    # + - * / ** and their reflected forms are installed by ops.methods.install_methods.
 
     def __matmul__(self, other: Any) -> Tensor:
         return linalg.matmul(self, _operand(other))

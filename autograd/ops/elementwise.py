@@ -7,13 +7,14 @@ Masks such as relu's `x > 0` are piecewise constants and enter backward as plain
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..dtypes import fix_result_dtype, float64
 from ..errors import broadcast_error
 from ..function import Function
+from ..grad_mode import _mode
 from ..tensor import Tensor, _make, _operand
 
 
@@ -94,9 +95,11 @@ def _const(arr: np.ndarray) -> Tensor:
 
 # ---- arithmetic ----------------------------------------------------------------------------
 class Add(Function):
+    ufunc, op = np.add, "add"
+
     @staticmethod
     def forward(ctx, a, b):
-        return _binary(np.add, a, b, "add")
+        return _binary(Add.ufunc, a, b, Add.op)
 
     @staticmethod
     def backward(ctx, grad):
@@ -104,9 +107,11 @@ class Add(Function):
 
 
 class Sub(Function):
+    ufunc, op = np.subtract, "sub"
+
     @staticmethod
     def forward(ctx, a, b):
-        return _binary(np.subtract, a, b, "sub")
+        return _binary(Sub.ufunc, a, b, Sub.op)
 
     @staticmethod
     def backward(ctx, grad):
@@ -114,10 +119,13 @@ class Sub(Function):
 
 
 class Mul(Function):
+    ufunc, op = np.multiply, "mul"
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return _binary(np.multiply, a, b, "mul")
+        needs = ctx.needs_input_grad  # keep only what backward reads: x * 2 frees x
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        return _binary(Mul.ufunc, a, b, Mul.op)
 
     @staticmethod
     def backward(ctx, grad):
@@ -127,10 +135,12 @@ class Mul(Function):
 
 
 class Div(Function):
+    ufunc, op = np.true_divide, "div"
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return _binary(np.true_divide, a, b, "div")
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return _binary(Div.ufunc, a, b, Div.op)
 
     @staticmethod
     def backward(ctx, grad):
@@ -144,9 +154,11 @@ class Div(Function):
 class Pow(Function):
     """`a ** b` for tensor or scalar base and exponent, with PyTorch's zeros at the kinks."""
 
+    ufunc, op = np.power, "pow"
+
     @staticmethod
     def forward(ctx, a, b):
-        out = _binary(np.power, a, b, "pow")
+        out = _binary(Pow.ufunc, a, b, Pow.op)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -398,6 +410,26 @@ class Clone(Function):
 
 
 # ---- the public functions (also bound as Tensor methods) -----------------------------------
+def arithmetic(fn: type[Function], reflected: bool = False) -> Callable[[Tensor, Any], Tensor]:
+    """The Tensor operator (`__mul__`, or `__rmul__` when reflected) for a binary op `fn`.
+
+    When a graph is recorded it runs `fn` as `Function.apply` does. Otherwise (under
+    no_grad, inside an ordinary backward, or with no operand requiring grad) it calls the
+    ufunc directly: the ctx and the forward call would only be thrown away.
+    """
+    record, ufunc, op = fn._record, fn.ufunc, fn.op
+
+    def operator(self: Tensor, other: Any) -> Tensor:
+        other = _operand(other)
+        a, b = (other, self) if reflected else (self, other)
+        if _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
+            return record((a, b), {})
+        return _binary(ufunc, a, b, op)
+
+    operator.__name__ = f"__{'r' if reflected else ''}{fn.__name__.lower()}__"
+    return operator
+
+
 def exp(x: Tensor) -> Tensor:
     return Exp.apply(x)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import elementwise, reduce, shape
+from .elementwise import Add, Div, Mul, Pow, Sub, arithmetic
 
 _METHODS = {
     elementwise: "exp log log1p sqrt abs sin cos tanh sigmoid relu clip clamp maximum minimum",
@@ -11,7 +12,13 @@ _METHODS = {
 }
 
 
+_ARITHMETIC = {"add": Add, "sub": Sub, "mul": Mul, "truediv": Div, "pow": Pow}
+
+
 def install_methods(cls: type) -> None:
     for module, names in _METHODS.items():
         for name in names.split():
             setattr(cls, name, getattr(module, name))
+    for name, fn in _ARITHMETIC.items():
+        setattr(cls, f"__{name}__", arithmetic(fn))
+        setattr(cls, f"__r{name}__", arithmetic(fn, reflected=True))
