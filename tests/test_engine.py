@@ -116,6 +116,18 @@ def test_saved_arrays_are_released_after_backward_but_structure_stays():
     assert loss.grad_fn.parents[0].name() == "Mul"
 
 
+def test_an_input_no_gradient_formula_reads_is_not_kept_alive():
+    """x * 2 needs only the constant to differentiate x, so the graph does not hold x."""
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3.0
+    ref = weakref.ref(h)
+    out = (h * 2.0 / 4.0).sum()
+    del h
+    assert ref() is None
+    out.backward()
+    np.testing.assert_allclose(w.grad.data, [1.5, 1.5])
+
+
 def test_retain_graph_keeps_saved_arrays():
     x = ag.randn(10, requires_grad=True)
     h = x.exp()
