@@ -155,7 +155,18 @@ def _pool_windows(x: Tensor, kernel_size: Any, stride: Any, padding: Any, fill: 
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Max over each window; the gradient goes to the first maximum, as PyTorch."""
     win = _pool_windows(x, kernel_size, stride, padding, -np.inf, "max_pool2d")
+    if _channels_innermost(win):  # gather (N, Ho, Wo, kH*kW, C), copying whole channel runs
+        n, c, ho, wo, kh, kw = win.shape
+        cols = win.permute(0, 2, 3, 4, 5, 1).reshape(n, ho, wo, kh * kw, c)
+        return cols.max(dim=3).values.permute(0, 3, 1, 2)
     return win.reshape(win.shape[:-2] + (-1,)).max(dim=-1).values
+
+
+def _channels_innermost(win: Tensor) -> bool:
+    """Whether pooling windows (N, C, Ho, Wo, kH, kW) view channels-last memory (what conv2d
+    returns): then each pixel's channels are adjacent and are best moved together."""
+    strides = win.data.strides
+    return win.ndim == 6 and win.shape[1] > 1 and 0 < strides[1] < min(strides[4], strides[5])
 
 
 def avg_pool2d(

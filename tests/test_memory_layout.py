@@ -65,6 +65,17 @@ def test_channels_last_reductions_gradcheck():
     check_gradcheck(lambda a: _channels_last(a).sum(dim=(0, 2, 3)) ** 2, arrays)
 
 
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                    dict(kernel_size=(2, 3), stride=1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool_of_channels_last_input_matches_torch(kwargs, dtype):
+    """Windows over channels-last memory are gathered channels innermost (another path)."""
+    stored = np.maximum(np.round(np.random.default_rng(8).standard_normal((3, 7, 6, 5))), 0)
+    check_parity(lambda a: F.max_pool2d(_channels_last(a), **kwargs),
+                 lambda a: torch.nn.functional.max_pool2d(a.permute(0, 3, 1, 2), **kwargs),
+                 [stored], dtype)
+
+
 @pytest.mark.parametrize("pool", ["max", "avg"])
 def test_pooling_gradient_keeps_the_channels_last_layout(pool):
     """The fold allocates the gradient in its input's memory order: the channels-last

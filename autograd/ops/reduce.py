@@ -295,10 +295,12 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     strictly better, so ties keep the first index. NaN is the extreme, as in numpy and
     PyTorch, so a NaN found on the way hands the work back to numpy."""
     k = arr.shape[axis]
-    last = axis == arr.ndim - 1 and arr.flags.c_contiguous
-    if not last or k > 8 or arr.size < 8192 or arr.dtype.kind != "f":
+    if not arr.flags.c_contiguous or k > 8 or arr.size < 8192 or arr.dtype.kind != "f":
         return (np.argmax if largest else np.argmin)(arr, axis=axis)
-    rows = arr.reshape(-1, k).T  # position j's values: one 1-D strided view
+    inner = int(np.prod(arr.shape[axis + 1:]))
+    rows = arr.reshape(-1, k, inner).transpose(1, 0, 2)  # rows[j]: the values at position j
+    if inner == 1:
+        rows = rows[:, :, 0]
     beats, keep = (np.greater, np.maximum) if largest else (np.less, np.minimum)
     entries = []
     for j in range(0, k - 1, 2):  # first round: the index is j plus whether j + 1 won
@@ -314,7 +316,7 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     best, idx = entries[0]
     if np.isnan(best).any():  # NaN propagates through keep, so any NaN reaches best
         return (np.argmax if largest else np.argmin)(arr, axis=axis)
-    return idx.astype(np.intp).reshape(arr.shape[:-1])
+    return idx.astype(np.intp).reshape(arr.shape[:axis] + arr.shape[axis + 1:])
 
 
 def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
