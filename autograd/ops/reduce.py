@@ -212,10 +212,11 @@ def _flat_positions(shape: tuple[int, ...], idx: np.ndarray, dim: int) -> np.nda
     than numpy's take_along_axis, which indexes every dim."""
     inner = int(np.prod(shape[dim + 1:]))
     outer = int(np.prod(shape[:dim]))
-    start = np.arange(outer, dtype=np.intp) * (shape[dim] * inner)
+    positions = idx.reshape(outer, inner) * inner  # the one array of that size, added to in place
+    positions += np.arange(0, outer * shape[dim] * inner, shape[dim] * inner)[:, None]
     if inner > 1:
-        start = (start[:, None] + np.arange(inner, dtype=np.intp)).reshape(-1)
-    return start + idx.reshape(-1) * inner
+        positions += np.arange(inner)
+    return positions.reshape(-1)
 
 
 def _one_along(shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
