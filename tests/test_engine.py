@@ -128,6 +128,19 @@ def test_an_input_no_gradient_formula_reads_is_not_kept_alive():
     np.testing.assert_allclose(w.grad.data, [1.5, 1.5])
 
 
+def test_relu_keeps_a_one_byte_mask_not_its_input():
+    w = ag.randn(1000, requires_grad=True)
+    h = w * 2.0
+    ref = weakref.ref(h.data)
+    out = h.relu().sum()
+    del h
+    assert ref() is None
+    (mask,) = out.grad_fn.parents[0].saved
+    assert mask.dtype == np.bool_
+    out.backward()
+    np.testing.assert_allclose(w.grad.data, 2.0 * (w.data > 0))
+
+
 def test_retain_graph_keeps_saved_arrays():
     x = ag.randn(10, requires_grad=True)
     h = x.exp()

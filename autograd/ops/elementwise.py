@@ -309,13 +309,14 @@ class Sigmoid(Function):
 class Relu(Function):
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        if ctx.needs_input_grad[0]:  # keep the 1-byte mask, not the 4- or 8-byte input
+            ctx.save_for_backward(_const(x.data > 0))  # relu'(0) = 0, as PyTorch
         return _make(np.maximum(x.data, 0, dtype=x.data.dtype))
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * _const(x.data > 0)  # relu'(0) = 0, as PyTorch
+        (positive,) = ctx.saved_tensors
+        return grad * positive
 
 
 class Clip(Function):
