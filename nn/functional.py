@@ -1,8 +1,8 @@
 """`nn.functional`: layers and activations as functions, composed from autograd ops only.
 
 No function here writes a backward: convolution and pooling are sliding windows plus
-`matmul`/reductions, batch norm is `mean`/`var`, the losses (in `nn.losses`) go through
-`logsumexp`.
+`matmul`/reductions, batch norm is `mean`/`var`, and softmax and the losses (in
+`nn.losses`) go through a max-shifted log-softmax.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from .losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     l1_loss,
+    log_softmax,
     mse_loss,
     nll_loss,
+    softmax,
 )
 
 __all__ = [
@@ -66,18 +68,6 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
             )
         weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
     return ag.where(x.data > 0, x, x * weight)
-
-
-def softmax(x: Tensor, dim: int) -> Tensor:
-    """exp(log_softmax(x)): positive, sums to one along `dim`, never overflows."""
-    return log_softmax(x, dim).exp()
-
-
-def log_softmax(x: Tensor, dim: int) -> Tensor:
-    """(x - max) - logsumexp(x - max): subtracting the max first keeps large logits exact
-    (x - logsumexp(x) loses the small difference, e.g. float32 logits of 1e4)."""
-    shifted = x - x.detach().amax(dim=dim, keepdim=True)  # a constant shift: same gradient
-    return shifted - shifted.logsumexp(dim=dim, keepdim=True)
 
 
 # ---- linear and convolution ----------------------------------------------------------------

@@ -77,6 +77,11 @@ def nll_loss(
     along dim 1. With `weight`, 'mean' divides by the summed weights of the targets."""
     _check_reduction(reduction, "nll_loss")
     t = _class_targets(log_probs, target, ignore_index, "nll_loss")
+    return _nll(log_probs, t, weight, ignore_index, reduction)
+
+
+def _nll(log_probs: Tensor, t: np.ndarray, weight: Tensor | None, ignore_index: int,
+         reduction: str) -> Tensor:
     keep = t != ignore_index
     safe = np.where(keep, t, 0)
     picked = _pick(log_probs, safe)
@@ -96,6 +101,19 @@ def _pick(x: Tensor, classes: np.ndarray) -> Tensor:
     return x[(grid[0], classes, *grid[1:])]
 
 
+def softmax(x: Tensor, dim: int) -> Tensor:
+    """exp(log_softmax(x)): positive, sums to one along `dim`, never overflows."""
+    return log_softmax(x, dim).exp()
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    """(x - max) - log(sum(exp(x - max))): after the shift the largest value is exactly 0,
+    so no exp overflows and large logits stay exact (x - logsumexp(x) would lose the small
+    difference, e.g. float32 logits of 1e4). The shift is a constant: same gradient."""
+    shifted = x - x.detach().amax(dim=dim, keepdim=True)
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
 def cross_entropy(
     logits: Tensor,
     target: Any,
@@ -113,9 +131,8 @@ def cross_entropy(
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     t = _class_targets(logits, target, ignore_index, "cross_entropy")
     dim = 1 if logits.ndim >= 2 else 0
-    shifted = logits - logits.detach().amax(dim=dim, keepdim=True)  # exact for large logits
-    log_probs = shifted - shifted.logsumexp(dim=dim, keepdim=True)
-    loss = nll_loss(log_probs, t, weight, ignore_index, reduction)
+    log_probs = log_softmax(logits, dim)
+    loss = _nll(log_probs, t, weight, ignore_index, reduction)
     if not label_smoothing:
         return loss
     keep = Tensor((t != ignore_index).astype(logits.dtype))
