@@ -41,6 +41,7 @@ class _NullCtx:
 
 _sequence = itertools.count()
 _NULL_CTXS = tuple(_NullCtx(n) for n in range(8))  # one per argument count, shared
+_NEEDS: dict[tuple, tuple] = {}  # each needs_input_grad pattern, kept once
 
 
 _new = object.__new__
@@ -102,7 +103,8 @@ class Function:
             else:
                 parents.append(None)
                 needs.append(False)
-        ctx.needs_input_grad = tuple(needs)
+        needs = tuple(needs)
+        ctx.needs_input_grad = _NEEDS.setdefault(needs, needs)  # shared: one object fewer per node
         ctx.hooks = None
         out = cls.forward(ctx, *args, **kwargs)
         if out.__class__ is not Tensor:
