@@ -120,8 +120,10 @@ def conv2d(
     kernels = weight.reshape(groups, o // groups, c_per_group, kh, kw).permute(0, 3, 4, 2, 1)
     kernels = kernels.reshape(groups, kh * kw * c_per_group, o // groups)
     out = cols @ kernels
-    if bias is not None:  # added to the rows, where each channel's values are contiguous
-        out = out + bias.reshape(groups, 1, o // groups)
+    if bias is not None:  # added per image, the bias tiled over its pixels: long rows for numpy
+        per_image = out.reshape(groups, n, oh * ow * (o // groups))
+        tiled = bias.reshape(groups, 1, o // groups).expand(groups, oh * ow, o // groups)
+        out = per_image + tiled.reshape(groups, 1, oh * ow * (o // groups))
     out = out.reshape(groups, n, oh, ow, o // groups).permute(1, 0, 4, 2, 3)
     return out.reshape(n, o, oh, ow)
 
