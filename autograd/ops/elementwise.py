@@ -118,11 +118,21 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return _binary(Sub.ufunc, a, b, Sub.op)
+        out = _binary(Sub.ufunc, a, b, Sub.op)
+        if ctx.needs_input_grad[1] and b.shape != out.shape:
+            ctx.b_shape = b.shape  # x - mean: negate the mean's gradient after summing it
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, (-grad if ctx.needs_input_grad[1] else None)
+        if not ctx.needs_input_grad[1]:
+            return grad, None
+        b_shape = ctx.__dict__.get("b_shape")
+        if b_shape is None:
+            return grad, -grad
+        from ..engine import _sum_to  # here: the engine imports the ops
+
+        return grad, -_sum_to(grad, b_shape, ctx)
 
 
 class Mul(Function):
