@@ -106,7 +106,7 @@ class Function:
         needs = tuple(needs)
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs)  # shared: one object fewer per node
         ctx.hooks = None
-        out = cls.forward(ctx, *args, **kwargs)
+        out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
         if out.__class__ is not Tensor:
             _check_output(cls, out)
         for a in args:

@@ -438,7 +438,8 @@ def arithmetic(fn: type[Function], reflected: bool = False) -> Callable[[Tensor,
     record, ufunc, op = fn._record, fn.ufunc, fn.op
 
     def operator(self: Tensor, other: Any) -> Tensor:
-        other = _operand(other)
+        if other.__class__ is not float and other.__class__ is not Tensor:
+            other = _operand(other)
         a, b = (other, self) if reflected else (self, other)
         if _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
             return record((a, b), {})
