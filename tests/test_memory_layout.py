@@ -16,12 +16,13 @@ from helpers import TOL, check_gradcheck, check_parity
 
 
 def _layouts(rng, dtype):
-    """(name, array) pairs: the same logical (2, 3, 4, 5) shape stored in several orders."""
-    c_order = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
+    """(name, array) pairs: one logical (16, 8, 16, 9) shape stored in several orders, big
+    enough for the BLAS sum (sums keeping fewer than 128 values per row take it)."""
+    c_order = rng.standard_normal((16, 8, 16, 9)).astype(dtype)
     channels_last = np.ascontiguousarray(c_order.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     reversed_ = np.ascontiguousarray(c_order.T).T
-    with_ones = rng.standard_normal((1, 3, 1, 5)).astype(dtype)
-    strided = rng.standard_normal((2, 6, 4, 5)).astype(dtype)[:, ::2]
+    with_ones = rng.standard_normal((1, 1024, 1, 9)).astype(dtype)
+    strided = rng.standard_normal((16, 16, 16, 9)).astype(dtype)[:, ::2]
     return [("c_order", c_order), ("channels_last", channels_last), ("reversed", reversed_),
             ("size_one_dims", with_ones), ("strided", strided)]
 

@@ -46,23 +46,28 @@ def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[i
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
+_BLAS_SUM_FROM = 8192  # elements: below this numpy's own sum is as quick
+_BLAS_SUM_ROWS_UNDER = 128  # kept elements per row: from here numpy adds long rows well
+
+
 def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
     """np.sum, with one fast case: when the summed dims are the outer ones in memory and
-    the kept ones are a contiguous inner block (a bias gradient, batch-norm statistics of a
-    channels-last activation), the sum is `ones @ (M, K) matrix`, which BLAS runs as a
-    vectorised pass. numpy would add the rows K elements at a time, up to 20x slower."""
-    if dims and arr.size > 1 and arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
+    the kept ones a short contiguous inner block (a conv bias gradient, batch-norm
+    statistics of a channels-last activation), the sum is `ones @ (M, K) matrix`, which
+    BLAS runs as one vectorised pass. numpy adds such rows K elements at a time, up to 20x
+    slower."""
+    if dims and arr.size >= _BLAS_SUM_FROM and arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
         core = arr.squeeze(tuple(d for d, n in enumerate(arr.shape) if n == 1))
         real = [d for d, n in enumerate(arr.shape) if n != 1]  # core's dims, in arr's numbering
         summed = {i for i, d in enumerate(real) if d in dims}
         order = sorted(range(core.ndim), key=lambda i: -core.strides[i])
         if 0 < len(summed) < core.ndim and set(order[: len(summed)]) == summed:
             stored = core.transpose(order)
-            if stored.flags.c_contiguous:
-                kept = stored.shape[len(summed):]
-                rows = stored.reshape(-1, int(np.prod(kept)))
-                total = (np.ones(rows.shape[0], arr.dtype) @ rows).reshape(kept)
-                total = total.transpose(np.argsort(order[len(summed):]))  # logical order
+            kept = stored.shape[len(summed):]
+            row = int(np.prod(kept))
+            if stored.flags.c_contiguous and row < _BLAS_SUM_ROWS_UNDER:
+                total = (np.ones(arr.size // row, arr.dtype) @ stored.reshape(-1, row))
+                total = total.reshape(kept).transpose(np.argsort(order[len(summed):]))
                 shape = _kept_shape(arr.shape, dims)
                 if not keepdim:
                     shape = tuple(n for d, n in enumerate(arr.shape) if d not in dims)
