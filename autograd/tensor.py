@@ -306,12 +306,15 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All dims reversed, as numpy's `.T`."""
-        return self.permute(*range(self.data.ndim - 1, -1, -1))
+        return shape.permuted(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
         """The last two dims swapped (batched matrix transpose)."""
-        return self.transpose(-2, -1)
+        n = self.data.ndim
+        if n < 2:
+            return self.transpose(-2, -1)  # raises, naming the dims
+        return shape.permuted(self, (*range(n - 2), n - 1, n - 2))
 
 
 _PASSED = frozenset((float, int, bool, Tensor))  # _operand's fast check (subclasses: isinstance)

@@ -40,6 +40,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise ShapeError(
             f"matmul: shapes {a.shape} and {b.shape} do not align ({k_a} != {k_b})"
         )
+    if a.ndim == 2 and b.ndim == 2:  # the common case, with nothing to broadcast or fold
+        return MatMul.apply(a, b)
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     try:

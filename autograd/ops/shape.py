@@ -44,7 +44,8 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.permute(*np.argsort(ctx.dims).tolist()), None
+        dims = ctx.dims
+        return permuted(grad, tuple(sorted(range(len(dims)), key=dims.__getitem__))), None
 
 
 class Expand(Function):
@@ -171,6 +172,11 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     if sorted(dims) != list(range(x.ndim)):
         raise ShapeError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
     return x if dims == tuple(range(x.ndim)) else Permute.apply(x, dims)
+
+
+def permuted(x: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """`x.permute(*dims)` for `dims` already known to be a permutation: no checks."""
+    return x if dims == tuple(range(len(dims))) else Permute.apply(x, dims)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
