@@ -15,23 +15,30 @@ import numpy as np
 
 from .function import _FREED_MESSAGE, Function
 from .grad_mode import _mode
+from .ops.reduce import Sum
+from .ops.shape import Reshape
 from .recording import recording
 from .tensor import Tensor, _make, _RetainGrad
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Any) -> Tensor:
     """Sum a broadcast gradient back to `shape` (the one place broadcasting is undone)."""
-    extra = grad.ndim - len(shape)
-    if extra < 0 or any(n != 1 and n != g for n, g in zip(shape, grad.shape[extra:])):
+    have = grad.data.shape
+    extra = len(have) - len(shape)
+    dims = list(range(extra))
+    for i, n in enumerate(shape if extra >= 0 else ()):
+        if n != have[extra + i]:
+            if n != 1:
+                extra = -1
+                break
+            dims.append(extra + i)
+    if extra < 0:
         raise RuntimeError(
-            f"backward: {node!r} returned a gradient of shape {grad.shape} for an input of "
+            f"backward: {node!r} returned a gradient of shape {have} for an input of "
             f"shape {shape}; it must have that shape or broadcast to it"
         )
-    dims = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
-    out = grad.sum(dim=dims, keepdim=True) if dims else grad
-    return out.reshape(shape)
+    out = Sum.apply(grad, tuple(dims), True) if dims else grad
+    return out if out.data.shape == shape else Reshape.apply(out, shape)
 
 
 def _topo_order(roots: Sequence[Function]) -> list[Function]:

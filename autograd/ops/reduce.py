@@ -72,6 +72,8 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
                 if not keepdim:
                     shape = tuple(n for d, n in enumerate(arr.shape) if d not in dims)
                 return total.reshape(shape)
+    if arr.dtype.kind == "f":  # np.sum's Python wrapper costs more than a small sum
+        return np.asarray(np.add.reduce(arr, axis=dims, keepdims=keepdim))
     return np.asarray(np.sum(arr, axis=dims, keepdims=keepdim))
 
 
