@@ -129,8 +129,9 @@ class Function:
         ctx.dtype = data.dtype
         if not shape:  # a scalar's value stays drawable after its array is freed
             ctx.value = float(data)
-        if recording.scope is not None:
-            ctx.scope = recording.scope
+        scope = recording.scope
+        if scope is not None:
+            ctx.scope = scope
         out._node = ctx
         out._rg = True
         return out

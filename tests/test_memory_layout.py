@@ -2,7 +2,10 @@
 results match numpy and PyTorch, and gradients keep the layout of their inputs."""
 
 import itertools
+import os
 import platform
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -146,10 +149,6 @@ def test_shapes_that_do_not_broadcast_still_raise_the_ops_error():
 
 
 def _tuned_in_fresh_process(env_value):
-    import os
-    import subprocess
-    import sys
-
     env = dict(os.environ)
     env.pop("CHAINRULE_MALLOC_TUNING", None)
     if env_value is not None:

@@ -16,6 +16,7 @@ from ..errors import broadcast_error
 from ..function import Function
 from ..grad_mode import _mode
 from ..tensor import Tensor, _make, _operand
+from .layout import allocate
 
 
 def _data(x: Any) -> Any:
@@ -74,7 +75,7 @@ def _widen_small_operand(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.n
         source = np.broadcast_to(small.reshape(shape), target)
     except ValueError:  # not broadcastable: let the ufunc raise the error
         return x, y
-    widened = np.empty([target[d] for d in order], small.dtype).transpose(np.argsort(order))
+    widened = allocate(np.empty, target, small.dtype, order)
     widened[...] = source
     return (widened, y) if big is y else (x, widened)
 

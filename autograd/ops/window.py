@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor, _make
+from .layout import allocate, memory_order
 
 
 def _windows(arr: np.ndarray, dims: tuple, window: tuple, stride: tuple, dilation: tuple,
@@ -33,7 +34,7 @@ class SlidingWindow(Function):
     @staticmethod
     def forward(ctx, x, dims, window, stride, dilation):
         ctx.in_shape = x.shape
-        ctx.in_order = _memory_order(x.data)
+        ctx.in_order = memory_order(x.data)
         ctx.spec = (dims, window, stride, dilation)
         return _make(_windows(x.data, dims, window, stride, dilation))
 
@@ -50,7 +51,7 @@ class WindowFold(Function):
     def forward(ctx, grad, in_shape, dims, window, stride, dilation, order=None):
         ctx.spec = (dims, window, stride, dilation)
         g = grad.data
-        out = _zeros(in_shape, g.dtype, order)
+        out = allocate(np.zeros, in_shape, g.dtype, order)  # the input's layout
         if all(s >= dil * (k - 1) + 1 for k, s, dil in zip(window, stride, dilation)):
             # Windows that do not overlap (pooling): one copy through a writeable view.
             _windows(out, dims, window, stride, dilation, writeable=True)[...] = g
@@ -67,24 +68,6 @@ class WindowFold(Function):
     @staticmethod
     def backward(ctx, grad):
         return SlidingWindow.apply(grad, *ctx.spec), None, None, None, None, None, None
-
-
-def _memory_order(arr: np.ndarray) -> tuple[int, ...] | None:
-    """The dims of `arr` from the largest stride to the smallest, or None for C order."""
-    if arr.flags.c_contiguous:
-        return None
-    order = tuple(sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d])))
-    return None if order == tuple(range(arr.ndim)) else order
-
-
-def _zeros(shape: tuple, dtype: Any, order: tuple[int, ...] | None) -> np.ndarray:
-    """Zeros of `shape` laid out in memory in `order` (from `_memory_order`), so that a
-    gradient matches the layout of the input it belongs to (a channels-last activation
-    gets a channels-last gradient, and elementwise ops on the two read both in order)."""
-    if order is None:
-        return np.zeros(shape, dtype)
-    stored = np.zeros([shape[d] for d in order], dtype)
-    return stored.transpose(np.argsort(order))
 
 
 def _per_dim(value: Any, n: int, name: str) -> tuple[int, ...]:
