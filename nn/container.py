@@ -8,7 +8,22 @@ from typing import Any, Iterable, Iterator
 from .module import Module
 
 
-class Sequential(Module):
+class _Children(Module):
+    """What Sequential and ModuleList share: length, iteration and append over children."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Any:
+        """Add `module` as the next child, named by its position; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_Children):
     """Modules applied in order; children are named "0", "1", ... (or by an OrderedDict)."""
 
     def __init__(self, *modules: Any) -> None:
@@ -31,18 +46,9 @@ class Sequential(Module):
             return Sequential(OrderedDict(items[idx]))
         return items[idx][1]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
 
 
-class ModuleList(Module):
+class ModuleList(_Children):
     """A list of modules, registered as children "0", "1", ..."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -57,16 +63,6 @@ class ModuleList(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         key = list(self._modules)[idx]
         self.add_module(key, module)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for m in modules:
