@@ -117,24 +117,7 @@ class Function:
         if data.dtype.kind != "f":  # integer and boolean results carry no gradient
             ctx.saved = None
             return out
-        saved = ctx.saved
-        if saved:
-            for s in saved:
-                if s is out:  # keep the output's array, never the output itself
-                    ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
-                    break
-        ctx.parents = tuple(parents)
-        ctx.seq = next(_sequence)  # recording order: every consumer comes later
-        ctx.shape = shape = data.shape
-        ctx.dtype = data.dtype
-        if not shape:  # a scalar's value stays drawable after its array is freed
-            ctx.value = float(data)
-        scope = recording.scope
-        if scope is not None:
-            ctx.scope = scope
-        out._node = ctx
-        out._rg = True
-        return out
+        return _link(ctx, tuple(parents), out)
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep tensors (inputs or the output) for `backward`; freed after backward."""
@@ -159,6 +142,29 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()}Backward0>"
+
+
+def _link(ctx: Function, parents: tuple, out: Any) -> Any:
+    """Make `ctx` the recorded node that produced `out` from `parents` (every op's last step)."""
+    data = out.data
+    saved = ctx.saved
+    if saved:
+        for s in saved:
+            if s is out:  # keep the output's array, never the output itself
+                ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
+                break
+    ctx.parents = parents
+    ctx.seq = next(_sequence)  # recording order: every consumer comes later
+    ctx.shape = shape = data.shape
+    ctx.dtype = data.dtype
+    if not shape:  # a scalar's value stays drawable after its array is freed
+        ctx.value = float(data)
+    scope = recording.scope
+    if scope is not None:
+        ctx.scope = scope
+    out._node = ctx
+    out._rg = True
+    return out
 
 
 def _check_output(cls: type, out: Any) -> None:

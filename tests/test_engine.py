@@ -164,6 +164,49 @@ def test_nodes_never_hold_their_outputs():
     gc.collect()
 
 
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv", "pow"])
+@pytest.mark.parametrize("left_grad, right", [(True, "grad"), (True, "plain"), (False, "grad"),
+                                              (True, "float")])
+def test_operators_record_what_function_apply_records(op, left_grad, right):
+    """`a * b` records its node without calling forward; Mul.apply(a, b) takes the generic
+    path. Both must give the same node: parents, needs_input_grad, saved values, gradients."""
+    from autograd.ops.methods import _ARITHMETIC
+
+    def operands():
+        a = ag.tensor([1.5, 2.0, 0.5], dtype=ag.float64, requires_grad=left_grad)
+        b = 3.0 if right == "float" else ag.tensor([[2.0], [0.5]], dtype=ag.float64,
+                                                   requires_grad=right == "grad")
+        return a, b
+
+    for reflected in (False, True):
+        a, b = operands()
+        via_operator = getattr(a, f"__{'r' if reflected else ''}{op}__")(b)
+        c, d = operands()
+        via_apply = _ARITHMETIC[op].apply(*((d, c) if reflected else (c, d)))
+        n1, n2 = via_operator.grad_fn, via_apply.grad_fn
+        assert type(n1) is type(n2) and n1.needs_input_grad == n2.needs_input_grad
+        inputs = (b, a) if reflected else (a, b)
+        assert n1.parents == tuple(t if isinstance(t, ag.Tensor) and t.requires_grad else None
+                                   for t in inputs)
+        assert [type(s) for s in n1.saved] == [type(s) for s in n2.saved]
+        np.testing.assert_array_equal(via_operator.data, via_apply.data)
+        via_operator.sum().backward()
+        via_apply.sum().backward()
+        for t, u in ((a, c), (b, d)):
+            if isinstance(t, ag.Tensor) and t.requires_grad:
+                np.testing.assert_allclose(t.grad.data, u.grad.data, rtol=1e-15)
+
+
+def test_power_keeps_its_output_array_not_its_output():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x ** 3.0
+    ref = weakref.ref(y)
+    node = y.grad_fn
+    del y
+    assert ref() is None
+    np.testing.assert_allclose(node.saved_tensors[2].data, [1.0, 8.0])
+
+
 def test_hash_is_identity_although_eq_returns_a_tensor():
     a, b = ag.tensor([1.0]), ag.tensor([1.0])
     assert isinstance(a == b, ag.Tensor) and (a == b).dtype == ag.bool

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..dtypes import fix_result_dtype, float64
 from ..errors import broadcast_error
-from ..function import Function
+from ..function import _NEEDS, Function, _link
 from ..grad_mode import _mode
 from ..tensor import Tensor, _make, _operand
 from .layout import allocate
@@ -102,48 +102,55 @@ def _const(arr: np.ndarray) -> Tensor:
 
 
 # ---- arithmetic ----------------------------------------------------------------------------
-class Add(Function):
-    ufunc, op = np.add, "add"
+class _Arithmetic(Function):
+    """A binary arithmetic op: one ufunc, and `keep`, which saves what backward reads.
+
+    The Tensor operators record these without calling `forward` (see `arithmetic`)."""
+
+    ufunc: np.ufunc
+    op: str
+
+    @staticmethod
+    def keep(ctx: Function, a: Any, b: Any, out: Tensor) -> None:
+        pass  # add and sub need nothing but the gradient
 
     @staticmethod
     def forward(ctx, a, b):
-        return _binary(Add.ufunc, a, b, Add.op)
+        out = _binary(ctx.ufunc, a, b, ctx.op)
+        ctx.keep(ctx, a, b, out)
+        return out
+
+
+class Add(_Arithmetic):
+    ufunc, op = np.add, "add"
 
     @staticmethod
     def backward(ctx, grad):
         return grad, grad  # the engine sums each back to its input's shape
 
 
-class Sub(Function):
+class Sub(_Arithmetic):
     ufunc, op = np.subtract, "sub"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = _binary(Sub.ufunc, a, b, Sub.op)
-        if ctx.needs_input_grad[1] and b.shape != out.shape:
-            ctx.b_shape = b.shape  # x - mean: negate the mean's gradient after summing it
-        return out
 
     @staticmethod
     def backward(ctx, grad):
         if not ctx.needs_input_grad[1]:
             return grad, None
-        b_shape = ctx.__dict__.get("b_shape")
-        if b_shape is None:
+        shape = ctx.parents[1].shape
+        if grad.shape == shape:
             return grad, -grad
         from ..engine import _sum_to  # here: the engine imports the ops
 
-        return grad, -_sum_to(grad, b_shape, ctx)
+        return grad, -_sum_to(grad, shape, ctx)  # x - mean: negate the summed gradient
 
 
-class Mul(Function):
+class Mul(_Arithmetic):
     ufunc, op = np.multiply, "mul"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def keep(ctx, a, b, out):
         needs = ctx.needs_input_grad  # keep only what backward reads: x * 2 frees x
-        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
-        return _binary(Mul.ufunc, a, b, Mul.op)
+        ctx.saved = (a if needs[1] else None, b if needs[0] else None)
 
     @staticmethod
     def backward(ctx, grad):
@@ -152,13 +159,12 @@ class Mul(Function):
         return (grad * b if needs[0] else None), (grad * a if needs[1] else None)
 
 
-class Div(Function):
+class Div(_Arithmetic):
     ufunc, op = np.true_divide, "div"
 
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return _binary(Div.ufunc, a, b, Div.op)
+    def keep(ctx, a, b, out):
+        ctx.saved = (a if ctx.needs_input_grad[1] else None, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -169,16 +175,14 @@ class Div(Function):
         return ga, gb
 
 
-class Pow(Function):
+class Pow(_Arithmetic):
     """`a ** b` for tensor or scalar base and exponent, with PyTorch's zeros at the kinks."""
 
     ufunc, op = np.power, "pow"
 
     @staticmethod
-    def forward(ctx, a, b):
-        out = _binary(Pow.ufunc, a, b, Pow.op)
-        ctx.save_for_backward(a, b, out)
-        return out
+    def keep(ctx, a, b, out):
+        ctx.saved = (a, b, out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -429,25 +433,47 @@ class Clone(Function):
 
 
 # ---- the public functions (also bound as Tensor methods) -----------------------------------
-def arithmetic(fn: type[Function], reflected: bool = False) -> Callable[[Tensor, Any], Tensor]:
+def arithmetic(fn: type[_Arithmetic], reflected: bool = False) -> Callable[[Tensor, Any], Tensor]:
     """The Tensor operator (`__mul__`, or `__rmul__` when reflected) for a binary op `fn`.
 
-    When a graph is recorded it runs `fn` as `Function.apply` does. Otherwise (under
-    no_grad, inside an ordinary backward, or with no operand requiring grad) it calls the
-    ufunc directly: the ctx and the forward call would only be thrown away.
+    Arithmetic is most of what a scalar or small-tensor graph records, so the operator
+    records its node directly: the same result, parents and saved values as
+    `Function.apply`, without the generic per-argument loops and calls (2.5 -> 1.2 µs).
     """
-    record, ufunc, op = fn._record, fn.ufunc, fn.op
+    ufunc, op, keep = fn.ufunc, fn.op, fn.keep
+    keeps = keep is not _Arithmetic.keep
 
     def operator(self: Tensor, other: Any) -> Tensor:
         if other.__class__ is not float and other.__class__ is not Tensor:
             other = _operand(other)
         a, b = (other, self) if reflected else (self, other)
-        if _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
-            return record((a, b), {})
-        return _binary(ufunc, a, b, op)
+        out = _binary(ufunc, a, b, op)
+        if not _mode.enabled:
+            return out
+        rg_self = self._rg
+        rg_other = other.__class__ is not float and isinstance(other, Tensor) and other._rg
+        if not (rg_self or rg_other):
+            return out
+        mine = (self._node or self) if rg_self else None
+        theirs = (other._node or other) if rg_other else None
+        ctx = _new(fn)
+        if reflected:
+            parents, ctx.needs_input_grad = (theirs, mine), _NEEDS_OF[rg_other, rg_self]
+        else:
+            parents, ctx.needs_input_grad = (mine, theirs), _NEEDS_OF[rg_self, rg_other]
+        ctx.hooks = None
+        ctx.saved = ()
+        if keeps:
+            keep(ctx, a, b, out)
+        return _link(ctx, parents, out)
 
     operator.__name__ = f"__{'r' if reflected else ''}{fn.__name__.lower()}__"
     return operator
+
+
+_NEEDS_OF = {(x, y): _NEEDS.setdefault((x, y), (x, y))
+             for x in (False, True) for y in (False, True)}  # the shared needs_input_grad tuples
+_new = object.__new__
 
 
 def exp(x: Tensor) -> Tensor:
