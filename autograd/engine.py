@@ -175,8 +175,8 @@ def run_backward(
                 if data.dtype != p.dtype:
                     g = g.to(p.dtype)
                 old = grads.get(p)
-                if old is not None:
-                    grads[p] = old + g
+                if old is not None:  # same shape and dtype: add the arrays unless recording
+                    grads[p] = old + g if create_graph else _make(old.data + g.data)
                 else:
                     grads[p] = g
                     if isinstance(p, Function):
