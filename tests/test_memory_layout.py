@@ -1,6 +1,7 @@
 """Ops on arrays that are not in C order (a channels-last activation viewed as NCHW):
 results match numpy and PyTorch, and gradients keep the layout of their inputs."""
 
+import ast
 import itertools
 import os
 import platform
@@ -148,18 +149,29 @@ def test_shapes_that_do_not_broadcast_still_raise_the_ops_error():
         big * ag.tensor(np.zeros((1, 7, 1, 1)))
 
 
-def _tuned_in_fresh_process(env_value):
+def _tuned_in_fresh_process(variable, env_value, expression):
     env = dict(os.environ)
-    env.pop("CHAINRULE_MALLOC_TUNING", None)
+    env.pop(variable, None)
     if env_value is not None:
-        env["CHAINRULE_MALLOC_TUNING"] = env_value
-    out = subprocess.run([sys.executable, "-c", "import autograd; print(autograd.allocator."
-                          "MALLOC_TUNED)"], env=env, capture_output=True, text=True, check=True)
+        env[variable] = env_value
+    out = subprocess.run([sys.executable, "-c", f"import autograd, gc; print({expression})"],
+                         env=env, capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
                     reason="glibc only: other C libraries keep their own policy")
 def test_malloc_tuning_is_on_by_default_and_can_be_turned_off():
-    assert _tuned_in_fresh_process(None) == "True"
-    assert _tuned_in_fresh_process("0") == "False"
+    tuned = "autograd.allocator.MALLOC_TUNED"
+    assert _tuned_in_fresh_process("CHAINRULE_MALLOC_TUNING", None, tuned) == "True"
+    assert _tuned_in_fresh_process("CHAINRULE_MALLOC_TUNING", "0", tuned) == "False"
+
+
+def test_full_collections_are_rarer_by_default_and_can_be_left_alone():
+    state = "(autograd.allocator.GC_TUNED, gc.get_threshold())"
+    tuned, (young, middle, old) = ast.literal_eval(
+        _tuned_in_fresh_process("CHAINRULE_GC_TUNING", None, state))
+    untouched, default = ast.literal_eval(
+        _tuned_in_fresh_process("CHAINRULE_GC_TUNING", "0", state))
+    assert (tuned, untouched) == (True, False)
+    assert (young, middle) == default[:2] and old == max(default[2], 100) > 10
