@@ -197,6 +197,20 @@ def test_conv2d_by_im2col_gradcheck(stride, padding, dilation, kernel):
     check_gradcheck(lambda x, w, b: conv2d(x, w, b, stride, padding, dilation), arrays)
 
 
+@pytest.mark.parametrize("block_bytes", [1, 200, 10**9])
+@pytest.mark.parametrize("stride,dilation", [(1, 1), (2, 1), (1, 2)])
+def test_fold_in_blocks_of_rows_matches_torch(monkeypatch, block_bytes, stride, dilation):
+    """The fold adds from window-major copies of a few images at a time: one image per
+    block, several, or all at once must give the same gradient."""
+    from autograd.ops import window
+
+    monkeypatch.setattr(window, "_BLOCK_BYTES", block_bytes)
+    x = _data("blocks", (5, 3, 8, 9))
+    w = _data("w", (4, 3, 3, 3))
+    check_parity(lambda x, w: conv2d(x, w, ag.zeros(4), stride, 1, dilation),
+                 lambda x, w: F.conv2d(x, w, None, stride, 1, dilation), [x, w], np.float64)
+
+
 NO_FIT = [
     ((2, 3, 4, 5), (5, 3), (2, 3), 1, 5, 4),
     ((2, 3, 4, 5), (2, 6), (2, 3), 1, 6, 5),
