@@ -18,7 +18,7 @@ from .grad_mode import _mode
 from .ops.reduce import Sum
 from .ops.shape import Reshape
 from .recording import recording
-from .tensor import Tensor, _make, _RetainGrad
+from .tensor import Tensor, _array, _make, _RetainGrad
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Any) -> Tensor:
@@ -176,7 +176,7 @@ def run_backward(
                     g = g.to(p.dtype)
                 old = grads.get(p)
                 if old is not None:  # same shape and dtype: add the arrays unless recording
-                    grads[p] = old + g if create_graph else _make(old.data + g.data)
+                    grads[p] = old + g if create_graph else _make(_array(old.data + g.data))
                 else:
                     grads[p] = g
                     if isinstance(p, Function):
@@ -213,7 +213,7 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed: set) -> 
         return
     arr = grad.data
     if leaf.grad is not None:
-        leaf.grad = _make(leaf.grad.data + arr)
+        leaf.grad = _make(_array(leaf.grad.data + arr))
         return
     if not _owned(arr, handed):
         arr = arr.copy()

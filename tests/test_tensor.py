@@ -209,6 +209,34 @@ def test_comparisons_return_bool_tensors_without_grad(op):
         assert not out.requires_grad and out.grad_fn is None
 
 
+ZERO_D_OPS = {
+    "neg": operator.neg, "abs": abs, "relu": ag.relu, "clip": lambda t: t.clip(-1.0, 1.0),
+    "exp": ag.exp, "log": ag.log, "log1p": ag.log1p, "sqrt": ag.sqrt, "sin": ag.sin,
+    "cos": ag.cos, "tanh": ag.tanh, "sigmoid": ag.sigmoid, "pow": lambda t: t ** 2.5,
+    "rpow": lambda t: 2.0 ** t, "add": lambda t: t + t, "rsub": lambda t: 1 - t,
+    "mul": lambda t: t * 3.0, "div": lambda t: 1.0 / t, "maximum": lambda t: ag.maximum(t, 0.5),
+    "where": lambda t: ag.where(t > 0, t, 0.0), "sum": ag.sum, "mean": ag.mean,
+    "amax": lambda t: t.amax(), "cast": lambda t: t.double(), "clone": lambda t: t.clone(),
+    "reshape": lambda t: t.reshape(1).reshape(()),
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("name", sorted(ZERO_D_OPS))
+def test_zero_d_results_and_gradients_are_arrays(name, grad):
+    """numpy returns scalars, not 0-d arrays, for most ops on 0-d arrays; a Tensor's data
+    and its .grad must stay ndarrays (writeable in place), also after accumulating."""
+    x = ag.tensor(0.75, requires_grad=grad)
+    out = ZERO_D_OPS[name](x)
+    assert type(out.data) is np.ndarray and out.data.shape == ()
+    if not grad:
+        out.zero_()
+    else:
+        (out + out * out).backward(retain_graph=True)
+        (out * 2.0).backward()
+        assert type(x.grad.data) is np.ndarray and x.grad.data.shape == ()
+
+
 def test_hash_is_identity_based():
     a, b = ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0])
     assert isinstance(a == b, Tensor)

@@ -15,7 +15,7 @@ from ..dtypes import fix_result_dtype, float64
 from ..errors import broadcast_error
 from ..function import _NEEDS, Function, _link
 from ..grad_mode import _mode
-from ..tensor import Tensor, _make, _operand
+from ..tensor import Tensor, _array, _make, _operand
 from .layout import allocate
 
 
@@ -204,7 +204,7 @@ class Pow(_Arithmetic):
 class Neg(Function):
     @staticmethod
     def forward(ctx, x):
-        return _make(np.negative(x.data))
+        return _make(_array(np.negative(x.data)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -266,7 +266,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _make(np.abs(x.data))
+        return _make(_array(np.abs(x.data)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -332,8 +332,8 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:  # keep the 1-byte mask, not the 4- or 8-byte input
-            ctx.save_for_backward(_const(x.data > 0))  # relu'(0) = 0, as PyTorch
-        return _make(np.maximum(x.data, 0, dtype=x.data.dtype))
+            ctx.save_for_backward(_const(_array(x.data > 0)))  # relu'(0) = 0, as PyTorch
+        return _make(_array(np.maximum(x.data, 0, dtype=x.data.dtype)))
 
     @staticmethod
     def backward(ctx, grad):
@@ -346,7 +346,7 @@ class Clip(Function):
     def forward(ctx, x, min, max):
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
-        return _make(np.clip(x.data, min, max))
+        return _make(_array(np.clip(x.data, min, max)))
 
     @staticmethod
     def backward(ctx, grad):
