@@ -147,11 +147,15 @@ def _pool_windows(x: Tensor, kernel_size: Any, stride: Any, padding: Any, fill: 
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Max over each window; the gradient goes to the first maximum, as PyTorch."""
     win = _pool_windows(x, kernel_size, stride, padding, -np.inf, "max_pool2d")
-    if _channels_innermost(win):  # gather (N, Ho, Wo, kH*kW, C), copying whole channel runs
+    # Gather window-major, (kH*kW, ...): the max then compares whole contiguous arrays, one
+    # per window position, instead of kH*kW values at a time.
+    if _channels_innermost(win):  # (kH*kW, N, Ho, Wo, C), copying whole channel runs
         n, c, ho, wo, kh, kw = win.shape
-        cols = win.permute(0, 2, 3, 4, 5, 1).reshape(n, ho, wo, kh * kw, c)
-        return cols.max(dim=3).values.permute(0, 3, 1, 2)
-    return win.reshape(win.shape[:-2] + (-1,)).max(dim=-1).values
+        cols = win.permute(4, 5, 0, 2, 3, 1).reshape(kh * kw, n, ho, wo, c)
+        return cols.max(dim=0).values.permute(0, 3, 1, 2)
+    batch = tuple(range(win.ndim - 2))
+    cols = win.permute(win.ndim - 2, win.ndim - 1, *batch).reshape((-1,) + win.shape[:-2])
+    return cols.max(dim=0).values
 
 
 def _channels_innermost(win: Tensor) -> bool:

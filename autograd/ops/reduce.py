@@ -320,8 +320,9 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> np.ndarray:
         entries.append((rows[k - 1], np.full(rows.shape[1:], k - 1, np.int8)))
     while len(entries) > 1:
         paired = []
-        for (lv, li), (rv, ri) in zip(entries[::2], entries[1::2]):
-            paired.append((keep(lv, rv), np.where(beats(rv, lv), ri, li)))
+        for (lv, li), (rv, ri) in zip(entries[::2], entries[1::2]):  # li + won * (ri - li):
+            won = beats(rv, lv).view(np.int8)  # arithmetic, as np.where is slow on a random mask
+            paired.append((keep(lv, rv), li + won * (ri - li)))
         entries = paired + ([entries[-1]] if len(entries) % 2 else [])
     best, idx = entries[0]
     if np.isnan(best).any():  # NaN propagates through keep, so any NaN reaches best
