@@ -197,6 +197,20 @@ def test_operators_record_what_function_apply_records(op, left_grad, right):
                 np.testing.assert_allclose(t.grad.data, u.grad.data, rtol=1e-15)
 
 
+def test_a_tensor_times_itself_matches_torch_to_second_order():
+    """x * x computes one product in backward and sends it down both edges."""
+    data = np.array([[1.5, -2.0, 0.25]])
+    x = ag.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    h, th = x * 3.0, tx * 3.0  # a non-leaf squared, as in a variance
+    (g,) = ag.grad((h * h).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad((th * th).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(g.data, tg.detach().numpy())
+    (gg,) = ag.grad((g * g).sum(), x)
+    (tgg,) = torch.autograd.grad((tg * tg).sum(), tx)
+    np.testing.assert_allclose(gg.data, tgg.numpy())
+
+
 def test_power_keeps_its_output_array_not_its_output():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     y = x ** 3.0

@@ -155,6 +155,9 @@ class Mul(_Arithmetic):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if a is b and a is not None:  # x * x: one product, which the engine adds to itself
+            ga = grad * a
+            return ga, ga
         needs = ctx.needs_input_grad
         return (grad * b if needs[0] else None), (grad * a if needs[1] else None)
 
