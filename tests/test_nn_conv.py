@@ -39,6 +39,18 @@ def test_conv2d_matches_torch(kernel, stride, padding, dilation, groups, bias):
         check_module(ours, torch.nn.Conv2d(4, 8, kernel, **kw), x, dtype)
 
 
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    ((3, 3), 1, 1, 1), ((2, 5), (1, 2), (0, 2), 1), ((3, 2), (2, 1), 1, (2, 1)), ((1, 1), 1, 0, 1),
+])
+def test_single_channel_conv2d_matches_torch(kernel, stride, padding, dilation):
+    """One input channel gathers its windows window-major (stride 1 along W) or window by
+    window (otherwise); both must agree with torch, the input's gradient included."""
+    x = normal(3, 1, 8, 9)
+    for dtype in DTYPES:
+        kw = dict(stride=stride, padding=padding, dilation=dilation)
+        check_module(nn.Conv2d(1, 4, kernel, **kw), torch.nn.Conv2d(1, 4, kernel, **kw), x, dtype)
+
+
 def test_conv2d_in_a_net_matches_torch():
     ours = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(4, 4, 2, groups=2), nn.Flatten(), nn.Linear(16, 3))
@@ -107,6 +119,8 @@ CONV_FUNCTIONAL = [
     ("dilation2", dict(dilation=2, padding=(1, 2)), (1, 2, 6, 5), (2, 2, 2, 3)),
     ("groups2", dict(groups=2, stride=(1, 2)), (1, 4, 5, 5), (4, 2, 3, 3)),
     ("depthwise", dict(groups=4, padding=1, dilation=(2, 1)), (1, 4, 4, 5), (8, 1, 2, 2)),
+    ("one-channel", dict(padding=1), (2, 1, 5, 6), (3, 1, 3, 3)),
+    ("one-channel-dilated", dict(dilation=(1, 2), stride=(2, 1)), (1, 1, 6, 7), (2, 1, 2, 3)),
 ]
 
 
