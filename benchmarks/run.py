@@ -4,8 +4,9 @@ For each workload both engines are built from the same weights and their first l
 agree. Each engine then runs in a process of its own (so their thread pools do not fight), and
 blocks of steps alternate between them (so machine drift hits both alike), with a pause
 between blocks for the idle engine's threads to stop spinning, until each has run for the
-time budget. Prints the median time per step, the ratio chainrule / PyTorch
-against its target, and the peak memory of the first step from a cold start.
+time budget. Prints the median time per step, the ratio chainrule / PyTorch (the median of
+each round's ratio, so drift between rounds cancels) against its target, and the peak memory
+of the first step from a cold start.
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def _worker(conn: Any, name: str, engine: str) -> None:
         conn.send(times)
 
 
-def time_workload(name: str, engines: tuple[str, ...], budget: float) -> tuple[dict, dict]:
-    """Median seconds per unit and peak MB of a step for each engine, blocks alternating."""
+def time_workload(name: str, engines: tuple[str, ...],
+                  budget: float) -> tuple[dict, float, dict]:
+    """Median seconds per unit for each engine, the ratio chainrule / PyTorch, and the peak
+    MB of a step, blocks alternating. The ratio is the median over rounds of the two
+    blocks' medians in that round: drift slower than a round cancels out of every pair."""
     ctx = multiprocessing.get_context("spawn")
     pipes, procs = {}, []
     for e in engines:
@@ -74,21 +78,28 @@ def time_workload(name: str, engines: tuple[str, ...], budget: float) -> tuple[d
     try:
         peak = {e: pipes[e].recv() for e in engines}
         times: dict[str, list[float]] = {e: [] for e in engines}
+        ratios = []
         for e in engines:  # warm-up
             pipes[e].send(0.1)
             pipes[e].recv()
         while min(sum(t) for t in times.values()) < budget or min(map(len, times.values())) < 5:
+            block = {}
             for e in engines:
                 time.sleep(0.2)  # let the other engine's BLAS/OpenMP threads stop spinning
                 pipes[e].send(min(0.25, budget / 4))
-                times[e] += pipes[e].recv()
+                block[e] = pipes[e].recv()
+                times[e] += block[e]
+            if "torch" in block:
+                ratios.append(statistics.median(block["chainrule"])
+                              / statistics.median(block["torch"]))
         for e in engines:
             pipes[e].send(0)
     finally:
         for proc in procs:
             proc.join(timeout=10)
     per = build(name, "chainrule").per
-    return {e: statistics.median(t) / per for e, t in times.items()}, peak
+    ratio = statistics.median(ratios) if ratios else float("nan")
+    return {e: statistics.median(t) / per for e, t in times.items()}, ratio, peak
 
 
 def _rss(field: str) -> int:
@@ -141,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         check_losses(name, engines)
         unit = build(name, "chainrule").unit
-        med, mem = time_workload(name, engines, args.budget)
-        ratio = med["chainrule"] / med["torch"] if "torch" in med else float("nan")
+        med, ratio, mem = time_workload(name, engines, args.budget)
         ok = ratio <= TARGETS[name]
         if not ok:
             failed.append(name)

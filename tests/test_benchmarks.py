@@ -33,3 +33,12 @@ def test_check_losses_rejects_a_wrong_engine(monkeypatch):
     monkeypatch.setattr(run, "build", skewed)
     with pytest.raises(AssertionError, match="first losses disagree"):
         run.check_losses("overhead", ("chainrule", "torch"))
+
+
+def test_timing_pairs_the_engines_blocks():
+    """A tiny budget: both engines time at least five blocks; the ratio is a paired one."""
+    from benchmarks.run import time_workload
+
+    medians, ratio, peak = time_workload("overhead", ("chainrule", "torch"), budget=0.01)
+    assert set(medians) == set(peak) == {"chainrule", "torch"}
+    assert all(m > 0 for m in medians.values()) and 0 < ratio < float("inf")
