@@ -143,6 +143,18 @@ def test_broadcast_with_channels_last_activation_matches_torch():
                      lambda a, s: a.permute(0, 3, 1, 2) * s + s, [stored, scale], dtype)
 
 
+@pytest.mark.parametrize("dtype,value", [
+    (np.float32, 0.0), (np.float32, -np.inf), (np.float64, 2.5), (np.int64, 0), (np.int64, 7),
+])
+def test_pad_matches_numpy_and_keeps_the_input_layout(dtype, value):
+    stored = np.arange(2 * 5 * 4 * 3).reshape(2, 5, 4, 3).astype(dtype)
+    x = ag.tensor(stored).permute(0, 3, 1, 2)  # a channels-last view
+    widths = ((0, 0), (1, 0), (2, 1), (0, 3))
+    out = ag.pad(x, widths, value=value)
+    np.testing.assert_array_equal(out.data, np.pad(x.data, widths, constant_values=value))
+    assert out.dtype == dtype and out.data.strides[1] < out.data.strides[3]  # channels last
+
+
 def test_shapes_that_do_not_broadcast_still_raise_the_ops_error():
     big = ag.tensor(np.zeros((4, 8, 12, 12)))
     with pytest.raises(ValueError, match="mul"):

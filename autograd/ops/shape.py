@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import ShapeError, broadcast_error
 from ..function import Function
 from ..tensor import Tensor, _make
+from .layout import allocate, memory_order
 
 
 def _sizes(args: tuple) -> tuple[int, ...]:
@@ -120,8 +121,14 @@ class Cat(Function):
 class Pad(Function):
     @staticmethod
     def forward(ctx, x, widths, value):
-        ctx.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
-        return _make(np.pad(x.data, widths, constant_values=value))
+        data = x.data  # one fill and one copy in the input's layout: np.pad costs 3-5x more
+        ctx.crop = crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, data.shape))
+        shape = [lo + n + hi for (lo, hi), n in zip(widths, data.shape)]
+        out = allocate(np.zeros if value == 0 else np.empty, shape, data.dtype, memory_order(data))
+        if value != 0:
+            out.fill(value)
+        out[crop] = data
+        return _make(out)
 
     @staticmethod
     def backward(ctx, grad):
