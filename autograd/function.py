@@ -117,6 +117,12 @@ class Function:
         if data.dtype.kind != "f":  # integer and boolean results carry no gradient
             ctx.saved = None
             return out
+        saved = ctx.saved
+        if saved:
+            for s in saved:
+                if s is out:  # keep the output's array, never the output itself
+                    ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
+                    break
         return _link(ctx, tuple(parents), out)
 
     def save_for_backward(self, *tensors: Any) -> None:
@@ -145,14 +151,9 @@ class Function:
 
 
 def _link(ctx: Function, parents: tuple, out: Any) -> Any:
-    """Make `ctx` the recorded node that produced `out` from `parents` (every op's last step)."""
+    """Make `ctx` the recorded node that produced `out` from `parents` (every op's last step).
+    What `ctx` saved must not include `out` itself (`_SavedOutput` stands in for it)."""
     data = out.data
-    saved = ctx.saved
-    if saved:
-        for s in saved:
-            if s is out:  # keep the output's array, never the output itself
-                ctx.saved = tuple([_SavedOutput(data) if s is out else s for s in saved])
-                break
     ctx.parents = parents
     ctx.seq = next(_sequence)  # recording order: every consumer comes later
     ctx.shape = shape = data.shape

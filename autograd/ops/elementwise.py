@@ -13,7 +13,7 @@ import numpy as np
 
 from ..dtypes import fix_result_dtype, float64
 from ..errors import broadcast_error
-from ..function import _NEEDS, Function, _link
+from ..function import _NEEDS, Function, _link, _SavedOutput
 from ..grad_mode import _mode
 from ..tensor import Tensor, _array, _make, _operand
 from .layout import allocate
@@ -185,7 +185,7 @@ class Pow(_Arithmetic):
 
     @staticmethod
     def keep(ctx, a, b, out):
-        ctx.saved = (a, b, out)
+        ctx.saved = (a, b, _SavedOutput(out.data))  # the array, so the node never holds out
 
     @staticmethod
     def backward(ctx, grad):
@@ -466,9 +466,10 @@ def arithmetic(fn: type[_Arithmetic], reflected: bool = False) -> Callable[[Tens
         else:
             parents, ctx.needs_input_grad = (mine, theirs), _NEEDS_OF[rg_self, rg_other]
         ctx.hooks = None
-        ctx.saved = ()
         if keeps:
             keep(ctx, a, b, out)
+        else:
+            ctx.saved = ()
         return _link(ctx, parents, out)
 
     operator.__name__ = f"__{'r' if reflected else ''}{fn.__name__.lower()}__"
