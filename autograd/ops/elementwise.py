@@ -69,14 +69,13 @@ def _widen_small_operand(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.n
     target = list(big.shape)
     outer = next(d for d in order if big.shape[d] > 1)
     target[outer] = shape[outer]
-    if int(np.prod(target)) * 4 > big.size:
-        return x, y
-    try:
-        source = np.broadcast_to(small.reshape(shape), target)
-    except ValueError:  # not broadcastable: let the ufunc raise the error
+    if math.prod(target) * 4 > big.size:
         return x, y
     widened = allocate(np.empty, target, small.dtype, order)
-    widened[...] = source
+    try:
+        np.copyto(widened, small.reshape(shape))
+    except ValueError:  # not broadcastable: let the ufunc raise the error
+        return x, y
     return (widened, y) if big is y else (x, widened)
 
 

@@ -25,4 +25,7 @@ def allocate(make: Callable[..., np.ndarray], shape: Sequence[int], dtype: Any,
     first (as `memory_order` gives them); None is C order."""
     if order is None:
         return make(shape, dtype)
-    return make([shape[d] for d in order], dtype).transpose(np.argsort(order))
+    inverse = [0] * len(order)  # where each dim of `shape` sits in the stored order
+    for position, d in enumerate(order):
+        inverse[d] = position
+    return make([shape[d] for d in order], dtype).transpose(inverse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -64,7 +65,7 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
         if 0 < len(summed) < core.ndim and set(order[: len(summed)]) == summed:
             stored = core.transpose(order)
             kept = stored.shape[len(summed):]
-            row = int(np.prod(kept))
+            row = math.prod(kept)
             if stored.flags.c_contiguous and row < _BLAS_SUM_ROWS_UNDER:
                 total = (np.ones(arr.size // row, arr.dtype) @ stored.reshape(-1, row))
                 total = total.reshape(kept).transpose(np.argsort(order[len(summed):]))
@@ -217,8 +218,8 @@ def _flat_positions(shape: tuple[int, ...], idx: np.ndarray, dim: int) -> np.nda
     """Where the entries `idx` picks along `dim` sit in a C-order array of `shape`, as flat
     positions (idx has size 1 along `dim`). One flat take or put with these is 3-4x faster
     than numpy's take_along_axis, which indexes every dim."""
-    inner = int(np.prod(shape[dim + 1:]))
-    outer = int(np.prod(shape[:dim]))
+    inner = math.prod(shape[dim + 1:])
+    outer = math.prod(shape[:dim])
     positions = idx.reshape(outer, inner).astype(np.intp)  # the one array of that size
     positions *= inner
     positions += np.arange(0, outer * shape[dim] * inner, shape[dim] * inner)[:, None]
@@ -307,7 +308,7 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     k = arr.shape[axis]
     if not arr.flags.c_contiguous or k > 8 or arr.size < 8192 or arr.dtype.kind != "f":
         return (np.argmax if largest else np.argmin)(arr, axis=axis)
-    inner = int(np.prod(arr.shape[axis + 1:]))
+    inner = math.prod(arr.shape[axis + 1:])
     rows = arr.reshape(-1, k, inner).transpose(1, 0, 2)  # rows[j]: the values at position j
     if inner == 1:
         rows = rows[:, :, 0]
