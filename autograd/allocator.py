@@ -52,7 +52,6 @@ def tune_malloc() -> bool:
 MALLOC_TUNED = tune_malloc()
 
 
-
 FULL_COLLECTION_EVERY = 100  # middle-generation collections per full one (CPython's: 10)
 
 
