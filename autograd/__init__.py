@@ -50,6 +50,7 @@ from .ops.reduce import (
     amin,
     argmax,
     argmin,
+    log_softmax,
     logsumexp,
     max,
     mean,
@@ -77,14 +78,13 @@ from .serialization import load, save
 from .tensor import Tensor
 
 __all__ = [
-    "Function", "GradcheckError", "ShapeError", "Tensor", "allocator",
-    "abs", "amax", "amin", "arange", "argmax", "argmin", "bool", "broadcast_to", "cat",
-    "clamp", "clip", "cos", "enable_grad", "exp", "expand", "eye", "flatten", "float16",
-    "float32", "float64", "from_numpy", "full", "grad", "gradcheck", "int32", "int64",
-    "is_grad_enabled", "linspace", "load", "log", "log1p", "logsumexp", "manual_seed",
-    "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ones", "ones_like",
-    "pad", "permute", "rand", "randint", "randn", "relu", "reshape", "save",
-    "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "sqrt", "squeeze", "stack",
-    "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "viz", "where", "zeros",
-    "zeros_like",
+    "Function", "GradcheckError", "ShapeError", "Tensor", "allocator", "abs", "amax", "amin",
+    "arange", "argmax", "argmin", "bool", "broadcast_to", "cat", "clamp", "clip", "cos",
+    "enable_grad", "exp", "expand", "eye", "flatten", "float16", "float32", "float64", "from_numpy",
+    "full", "grad", "gradcheck", "int32", "int64", "is_grad_enabled", "linspace", "load", "log",
+    "log1p", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "no_grad", "ones", "ones_like", "pad", "permute", "rand", "randint", "randn", "relu",
+    "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "sqrt",
+    "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "viz",
+    "where", "zeros", "zeros_like",
 ]

@@ -341,6 +341,7 @@ SECOND_ORDER = [
     ("div", lambda m, x: 1 / (x * x + 1)),
     ("matmul", lambda m, x: (x.reshape(2, 3) @ x.reshape(3, 2)).reshape(-1)),
     ("logsumexp", lambda m, x: x.reshape(2, 3).logsumexp(1) * x[:2]),
+    ("log_softmax", lambda m, x: x.reshape(2, 3).log_softmax(1).reshape(-1) * x),
     ("var", lambda m, x: x.reshape(2, 3).var(1) * x[:2]),
     ("max_dim", lambda m, x: x.reshape(2, 3).max(1).values * x[1:3]),
     ("index", lambda m, x: x[[0, 0, 2]] * x[1:4]),

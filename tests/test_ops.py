@@ -105,7 +105,14 @@ REDUCTIONS += [
     OpCase("max_full", lambda a: a.max(), lambda a: a.max(), ND),
     OpCase("min_full", lambda a: a.min(), lambda a: a.min(), ND),
     OpCase("logsumexp_0d", lambda a: a.logsumexp(0), lambda a: a.logsumexp(0), [((),)]),
+    OpCase("log_softmax_0d", lambda a: ag.log_softmax(a, 0), lambda a: a.log_softmax(0),
+           [((),)]),
+    OpCase("log_softmax_empty", lambda a: a.log_softmax(1), lambda a: a.log_softmax(1),
+           [((0, 3),)]),
 ]
+for _dim in (0, 1, -1):
+    REDUCTIONS.append(OpCase(f"log_softmax[{_dim}]", lambda a, d=_dim: ag.log_softmax(a, d) * a,
+                             lambda a, d=_dim: a.log_softmax(d) * a, ND))
 
 SHAPE_OPS = [
     OpCase("reshape", lambda a: a.reshape(4, -1), lambda a: a.reshape(4, -1), ND),
@@ -173,12 +180,15 @@ KINKS = [
     OpCase("tanh_extreme", ag.tanh, torch.tanh, data=[[-1e4, 0.0, 1e4]]),
     OpCase("logsumexp_extreme", lambda a: a.logsumexp(-1), lambda a: a.logsumexp(-1),
            data=[[[1e4, 0.0, -1e4], [1e4, 1e4, 1e4]]]),
+    OpCase("log_softmax_extreme", lambda a: a.log_softmax(-1), lambda a: a.log_softmax(-1),
+           data=[[[1e4, 0.0, -1e4], [1e4, 1e4, 1e4], [0.0, -np.inf, 1.0]]]),
 ]
 
 ALL = ELEMENTWISE + REDUCTIONS + SHAPE_OPS + LINALG
 NO_GRADCHECK = {"relu_at_0", "abs_at_0", "clip_at_bounds", "max_ties", "amax_ties",
                 "max_dim_ties", "min_full_ties", "maximum_tie", "maximum_self", "minimum_tie",
-                "pow_zero_base", "sigmoid_extreme", "tanh_extreme", "logsumexp_extreme"}
+                "pow_zero_base", "sigmoid_extreme", "tanh_extreme", "logsumexp_extreme",
+                "log_softmax_extreme"}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -211,6 +221,7 @@ def test_every_primitive_is_covered():
         "Sin": "sin", "Cos": "cos", "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu",
         "Clip": "clip", "Maximum": "maximum", "Minimum": "minimum", "Where": "where",
         "Cast": "cast", "Clone": "clone", "Sum": "sum[dim=None,keepdim=False]",
+        "LogSoftmax": "log_softmax[1]",
         "Amax": "amax[dim=0,keepdim=True]", "Amin": "amin[dim=0,keepdim=True]",
         "_Extreme": "amax[dim=0,keepdim=True]", "_Arithmetic": "add",
         "Reshape": "reshape", "Permute": "permute",

@@ -7,7 +7,7 @@ from .elementwise import Add, Div, Mul, Pow, Sub, arithmetic
 
 _METHODS = {
     elementwise: "exp log log1p sqrt abs sin cos tanh sigmoid relu clip clamp maximum minimum",
-    reduce: "sum mean var std amax amin logsumexp max min argmax argmin",
+    reduce: "sum mean var std amax amin logsumexp log_softmax max min argmax argmin",
     shape: "reshape view flatten squeeze unsqueeze permute transpose expand broadcast_to",
 }
 
