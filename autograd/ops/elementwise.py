@@ -335,8 +335,7 @@ class Relu(Function):
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:  # keep the 1-byte mask, not the 4- or 8-byte input
             ctx.save_for_backward(_const(_array(x.data > 0)))  # relu'(0) = 0, as PyTorch
-        d = x.data  # against an array of zeros numpy's maximum is vectorised: 2x faster
-        return _make(_array(np.maximum(d, np.zeros_like(d))))
+        return _make(_array(np.maximum(x.data, 0.0)))  # NaN stays NaN, as PyTorch
 
     @staticmethod
     def backward(ctx, grad):
