@@ -28,8 +28,12 @@ def _rows(k, dtype, kind):
 def test_first_extreme_is_numpys_argmax_and_argmin(k, dtype, kind):
     arr = _rows(k, dtype, kind)
     for largest, ref in ((True, np.argmax), (False, np.argmin)):
-        np.testing.assert_array_equal(_first_extreme(arr, 1, largest), ref(arr, axis=1))
-        np.testing.assert_array_equal(_first_extreme(arr, 0, largest), ref(arr, axis=0))
+        for axis in (1, 0):
+            idx, values = _first_extreme(arr, axis, largest)
+            np.testing.assert_array_equal(idx, ref(arr, axis=axis))
+            if values is not None:  # found on the way: the entries at idx
+                np.testing.assert_array_equal(
+                    values, np.take_along_axis(arr, np.expand_dims(idx, axis), axis).squeeze(axis))
 
 
 @pytest.mark.parametrize("kind", ["distinct", "ties"])
@@ -42,6 +46,18 @@ def test_max_and_argmax_over_a_short_dim_match_torch(kind):
     np.testing.assert_array_equal(indices.data, t_indices.numpy())
     np.testing.assert_array_equal(ours.argmin(dim=2, keepdim=True).data,
                                   theirs.argmin(dim=2, keepdim=True).numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_signed_zero_ties_keep_the_first_as_torch(dtype):
+    """Windows of -0.0 and 0.0 in both orders: the value is the first one's, sign included."""
+    pairs = np.array([[-0.0, 0.0, 0.0, -0.0], [0.0, -0.0, -0.0, 0.0]], dtype)
+    arr = np.tile(pairs, (8192, 1)).reshape(64, 4, 16, 16)
+    ours = F.max_pool2d(ag.tensor(arr), 2).data
+    theirs = torch.nn.functional.max_pool2d(torch.tensor(arr), 2).numpy()
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
+    values = ag.tensor(arr.reshape(-1, 4)).max(dim=1).values.data
+    np.testing.assert_array_equal(np.signbit(values), np.signbit(arr.reshape(-1, 4)[:, 0]))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

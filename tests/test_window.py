@@ -211,6 +211,36 @@ def test_fold_in_blocks_of_rows_matches_torch(monkeypatch, block_bytes, stride, 
                  lambda x, w: F.conv2d(x, w, None, stride, 1, dilation), [x, w], np.float64)
 
 
+class _NanEmpty:
+    """numpy, except that np.empty returns NaNs: memory a fold forgets to write shows."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def empty(shape, dtype=float):
+        return np.full(shape, np.nan, dtype)
+
+
+@pytest.mark.parametrize("shape,stride,dilation", [
+    ((2, 3, 6, 8), 2, 1),  # 2x2 windows tile the input: the fold skips zero-filling
+    ((2, 3, 7, 8), 2, 1),  # the last row is in no window
+    ((2, 3, 6, 8), 3, 1),  # gaps between windows
+    ((2, 3, 6, 8), 4, 2),  # gaps inside dilated windows
+])
+def test_non_overlapping_fold_writes_every_position(monkeypatch, shape, stride, dilation):
+    from autograd.ops import window
+
+    monkeypatch.setattr(window, "np", _NanEmpty())
+    x = ag.tensor(_data("fold", shape), requires_grad=True)
+    win = ag.sliding_window_view(x, (2, 2), dim=(2, 3), stride=stride, dilation=dilation)
+    (win * 2).sum().backward()
+    covered = np.zeros(shape)
+    positions = np.arange(covered.size).reshape(shape)
+    np.add.at(covered.reshape(-1), _numpy_windows(positions, (2, 2), (2, 3), stride, dilation), 2)
+    np.testing.assert_array_equal(x.grad.numpy(), covered)
+
+
 NO_FIT = [
     ((2, 3, 4, 5), (5, 3), (2, 3), 1, 5, 4),
     ((2, 3, 4, 5), (2, 6), (2, 3), 1, 6, 5),

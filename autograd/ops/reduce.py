@@ -206,9 +206,12 @@ class TakeAlongDim(Function):
     min(dim) pick their values, so that the gradient goes to the returned index only."""
 
     @staticmethod
-    def forward(ctx, x, idx, dim):
+    def forward(ctx, x, idx, dim, values=None):
+        """`values`, when given, are x's entries at idx, found on the way to idx."""
         ctx.save_for_backward(idx)
         ctx.dim, ctx.in_shape = dim, x.shape
+        if values is not None:
+            return _make(values.reshape(idx.shape))
         data = x.data
         if not data.flags.c_contiguous or idx.shape != _one_along(data.shape, dim):
             return _make(np.take_along_axis(data, idx, axis=dim))
@@ -218,7 +221,7 @@ class TakeAlongDim(Function):
     @staticmethod
     def backward(ctx, grad):
         (idx,) = ctx.saved_tensors
-        return PutAlongDim.apply(grad, idx, ctx.dim, ctx.in_shape), None, None
+        return PutAlongDim.apply(grad, idx, ctx.dim, ctx.in_shape), None, None, None
 
 
 class PutAlongDim(Function):
@@ -250,7 +253,8 @@ def _flat_positions(shape: tuple[int, ...], idx: np.ndarray, dim: int) -> np.nda
     outer = math.prod(shape[:dim])
     positions = idx.reshape(outer, inner).astype(np.intp)  # the one array of that size
     positions *= inner
-    positions += np.arange(0, outer * shape[dim] * inner, shape[dim] * inner)[:, None]
+    if outer > 1:  # (window-major pooling reduces dim 0: one pass fewer)
+        positions += np.arange(0, outer * shape[dim] * inner, shape[dim] * inner)[:, None]
     if inner > 1:
         positions += np.arange(inner)
     return positions.reshape(-1)
@@ -296,8 +300,9 @@ def _extreme_at(x: Tensor, dim: Any, keepdim: bool, whole: Any, arg: Any, op: st
         raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
     if not x.ndim:
         return MaxMin(x, _make(np.zeros((), np.int64)))
-    idx = np.expand_dims(_first_extreme(x.data, d, arg is np.argmax), d)
-    values = TakeAlongDim.apply(x, idx, d)
+    idx, best = _first_extreme(x.data, d, arg is np.argmax)
+    idx = np.expand_dims(idx, d)
+    values = TakeAlongDim.apply(x, idx, d, best)
     if not keepdim:
         values, idx = values.squeeze(d), np.squeeze(idx, d)
     return MaxMin(values, _make(idx.astype(np.int64)))
@@ -322,20 +327,26 @@ def _arg(fn: Any, x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     (d,) = normalize_dims(dim, x.ndim, op) or (None,)
     if d is None:
         return _make(np.asarray(fn(x.data, axis=d, keepdims=keepdim), np.int64))
-    idx = _first_extreme(x.data, d, fn is np.argmax)
+    idx = _first_extreme(x.data, d, fn is np.argmax)[0]
     return _make(np.asarray(np.expand_dims(idx, d) if keepdim else idx, np.int64))
 
 
-def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> np.ndarray:
-    """np.argmax (or argmin) along `axis`. numpy loops over the rows, which is slow when the
-    axis is short and the rows are many (a max-pooling window of 4). A knockout over the
-    positions does whole-array passes instead: 2-3x faster. A right entry wins only when
-    strictly better, so ties keep the first index. NaN is the extreme, as in numpy and
-    PyTorch, so a NaN found on the way hands the work back to numpy. Indices found by the
-    knockout come back as int8, an eighth of the memory for the graph to keep."""
+def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> tuple[np.ndarray, Any]:
+    """np.argmax (or argmin) along `axis`, and the values there when found on the way.
+
+    numpy loops over the rows, which is slow when the axis is short and the rows are many
+    (a max-pooling window of 4). A knockout over the positions does whole-array passes
+    instead: 2-3x faster. A right entry wins only when strictly better, so ties keep the
+    first index, and the kept value is the left one too (numpy's maximum returns its second
+    operand on ties, so the left goes second: a tie of -0.0 and 0.0 keeps the first, as
+    PyTorch). NaN is the extreme, as in numpy and PyTorch, so a NaN found on the way hands
+    the work back to numpy, which gives no values. Indices found by the knockout come back
+    as int8, an eighth of the memory for the graph to keep."""
     k = arr.shape[axis]
-    if not arr.flags.c_contiguous or k > 8 or arr.size < 8192 or arr.dtype.kind != "f":
-        return (np.argmax if largest else np.argmin)(arr, axis=axis)
+    if not arr.flags.c_contiguous or not 2 <= k <= 8 or arr.size < 8192 or (
+        arr.dtype.kind != "f"
+    ):
+        return (np.argmax if largest else np.argmin)(arr, axis=axis), None
     inner = math.prod(arr.shape[axis + 1:])
     rows = arr.reshape(-1, k, inner).transpose(1, 0, 2)  # rows[j]: the values at position j
     if inner == 1:
@@ -344,19 +355,20 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     entries = []
     for j in range(0, k - 1, 2):  # first round: the index is j plus whether j + 1 won
         won = beats(rows[j + 1], rows[j]).view(np.int8)
-        entries.append((keep(rows[j], rows[j + 1]), won + np.int8(j) if j else won))
+        entries.append((keep(rows[j + 1], rows[j]), won + np.int8(j) if j else won))
     if k % 2:
         entries.append((rows[k - 1], np.full(rows.shape[1:], k - 1, np.int8)))
     while len(entries) > 1:
         paired = []
         for (lv, li), (rv, ri) in zip(entries[::2], entries[1::2]):  # li + won * (ri - li):
             won = beats(rv, lv).view(np.int8)  # arithmetic, as np.where is slow on a random mask
-            paired.append((keep(lv, rv), li + won * (ri - li)))
+            paired.append((keep(rv, lv), li + won * (ri - li)))
         entries = paired + ([entries[-1]] if len(entries) % 2 else [])
     best, idx = entries[0]
     if np.isnan(best).any():  # NaN propagates through keep, so any NaN reaches best
-        return (np.argmax if largest else np.argmin)(arr, axis=axis)
-    return idx.reshape(arr.shape[:axis] + arr.shape[axis + 1:])  # int8: 1/8 of the memory
+        return (np.argmax if largest else np.argmin)(arr, axis=axis), None
+    shape = arr.shape[:axis] + arr.shape[axis + 1:]
+    return idx.reshape(shape), best.reshape(shape)  # int8: 1/8 of the memory
 
 
 def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
