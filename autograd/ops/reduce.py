@@ -362,7 +362,8 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> tuple[np.ndarra
         paired = []
         for (lv, li), (rv, ri) in zip(entries[::2], entries[1::2]):  # li + won * (ri - li):
             won = beats(rv, lv).view(np.int8)  # arithmetic, as np.where is slow on a random mask
-            paired.append((keep(rv, lv), li + won * (ri - li)))
+            paired.append((keep(rv, lv, out=lv if lv.base is None else None),
+                           li + won * (ri - li)))
         entries = paired + ([entries[-1]] if len(entries) % 2 else [])
     best, idx = entries[0]
     if np.isnan(best).any():  # NaN propagates through keep, so any NaN reaches best
