@@ -176,7 +176,12 @@ def run_backward(
                     g = g.to(p.dtype)
                 old = grads.get(p)
                 if old is not None:  # same shape and dtype: add the arrays unless recording
-                    grads[p] = old + g if create_graph else _make(_array(old.data + g.data))
+                    if create_graph:
+                        grads[p] = old + g
+                    elif _sole_owner(old, handed):
+                        np.add(old.data, g.data, out=old.data)
+                    else:
+                        grads[p] = _make(_array(old.data + g.data))
                 else:
                     grads[p] = g
                     if isinstance(p, Function):
@@ -193,6 +198,17 @@ def run_backward(
         _mode.enabled = prev_mode
     _store_retained(retained, create_graph)
     return captured
+
+
+def _sole_owner(grad: Tensor, handed: set) -> bool:
+    """Whether the engine's pending gradient `grad` may be added to in place: nothing but
+    the gradient table holds the Tensor, nothing but the Tensor holds its array, and the
+    array is a writeable base that the caller did not pass in. Another path's gradient
+    (Add hands one Tensor to both inputs), a hook's or retain_grad's reference, a saved
+    tensor or a view keeps the copying add."""
+    arr = grad.data  # the references counted: the table's, the caller's and this call's
+    return (sys.getrefcount(grad) <= 4 and arr.base is None and arr.ndim > 0
+            and arr.flags.writeable and sys.getrefcount(arr) <= 3 and id(arr) not in handed)
 
 
 def _useful(order: list[Function], wanted: set) -> set:

@@ -362,3 +362,61 @@ def test_second_order_matches_torch(name, fn):
     (tg * tg).sum().backward()
     np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+# ---- in-place accumulation of pending gradients ---------------------------------------------
+def test_an_unshared_pending_gradient_is_accumulated_in_place(monkeypatch):
+    from autograd import engine
+
+    class Numpy:  # numpy, noting each add into an existing array
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        @staticmethod
+        def add(a, b, out=None):
+            decisions.append(out is a)
+            return np.add(a, b, out=out)
+
+    decisions = []
+    monkeypatch.setattr(engine, "np", Numpy())
+    x = ag.tensor(np.arange(4.0), requires_grad=True)
+    y = x * 1
+    (y * 3 + y * 5).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full(4, 8.0))
+    assert decisions == [True]  # y's second gradient was added into its first
+
+
+def test_a_gradient_add_shares_between_inputs_is_not_added_to_in_place():
+    """Add hands one gradient Tensor to both inputs; y then receives more gradient first."""
+    grads = []
+    for m in (ag, torch):
+        a = m.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+        b = m.tensor(np.array([0.5, 4.0, -1.0]), requires_grad=True)
+        y, w = a * 1, b * 1
+        ((w * w).sum() + (y * 3).sum() + ((y + w) * 1).sum()).backward()
+        grads.append([np.asarray(t.grad.data if m is ag else t.grad) for t in (a, b)])
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_a_gradient_a_hook_kept_is_not_added_to_in_place():
+    """clone passes its gradient on unchanged, so the Tensor its hook kept becomes y's
+    pending gradient; y's second gradient must not change what the hook kept."""
+    kept = {}
+    x = ag.tensor(np.arange(3.0), requires_grad=True)
+    y = x * 1
+    first = (y * 3).sum()
+    u = y.clone()
+    u.register_hook(lambda g: kept.update(u=g))
+    ((u * 2).sum() + first).backward()
+    np.testing.assert_array_equal(kept["u"].data, np.full(3, 2.0))
+    np.testing.assert_array_equal(x.grad.data, np.full(3, 5.0))
+
+
+def test_a_callers_gradient_is_never_modified():
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    y = x * 1
+    seed = ag.tensor(np.array([1.0, 2.0, 3.0]))
+    out = y + y * 2
+    out.backward(seed)
+    np.testing.assert_array_equal(seed.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad.data, [3.0, 6.0, 9.0])
