@@ -178,7 +178,7 @@ def run_backward(
                 if old is not None:  # same shape and dtype: add the arrays unless recording
                     if create_graph:
                         grads[p] = old + g
-                    elif _sole_owner(old, handed):
+                    elif old.data.ndim and _sole_owner(old, handed):  # 0-d: no gain
                         np.add(old.data, g.data, out=old.data)
                     else:
                         grads[p] = _make(_array(old.data + g.data))
@@ -207,8 +207,8 @@ def _sole_owner(grad: Tensor, handed: set) -> bool:
     (Add hands one Tensor to both inputs), a hook's or retain_grad's reference, a saved
     tensor or a view keeps the copying add."""
     arr = grad.data  # the references counted: the table's, the caller's and this call's
-    return (sys.getrefcount(grad) <= 4 and arr.base is None and arr.ndim > 0
-            and arr.flags.writeable and sys.getrefcount(arr) <= 3 and id(arr) not in handed)
+    return (sys.getrefcount(grad) <= 4 and arr.base is None and arr.flags.writeable
+            and sys.getrefcount(arr) <= 3 and id(arr) not in handed)
 
 
 def _useful(order: list[Function], wanted: set) -> set:
