@@ -62,11 +62,15 @@ def _worker(conn: Any, name: str, engine: str) -> None:
         conn.send(times)
 
 
-def time_workload(name: str, engines: tuple[str, ...],
-                  budget: float) -> tuple[dict, float, dict]:
+MIN_ROUNDS = 11  # a scalar step takes a whole block, and single steps vary by +-25%
+
+
+def time_workload(name: str, engines: tuple[str, ...], budget: float,
+                  min_rounds: int = MIN_ROUNDS) -> tuple[dict, float, dict]:
     """Median seconds per unit for each engine, the ratio chainrule / PyTorch, and the peak
-    MB of a step, blocks alternating. The ratio is the median over rounds of the two
-    blocks' medians in that round: drift slower than a round cancels out of every pair."""
+    MB of a step, blocks alternating for `budget` seconds and at least `min_rounds` rounds.
+    The ratio is the median over rounds of the two blocks' medians in that round: drift
+    slower than a round cancels out of every pair."""
     ctx = multiprocessing.get_context("spawn")
     pipes, procs = {}, []
     for e in engines:
@@ -82,7 +86,9 @@ def time_workload(name: str, engines: tuple[str, ...],
         for e in engines:  # warm-up
             pipes[e].send(0.1)
             pipes[e].recv()
-        while min(sum(t) for t in times.values()) < budget or min(map(len, times.values())) < 5:
+        rounds = 0
+        while min(sum(t) for t in times.values()) < budget or rounds < min_rounds:
+            rounds += 1
             block = {}
             for e in engines:
                 time.sleep(0.2)  # let the other engine's BLAS/OpenMP threads stop spinning
