@@ -198,6 +198,9 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
     """log(softmax(x)) along `dim`, exact for large logits (1e4 in float32)."""
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"log_softmax: dim must be an int, got {type(dim).__name__}")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"log_softmax: expected a floating point tensor, got dtype {x.dtype} "
+                        "(convert with .float() first)")
     return LogSoftmax.apply(x, normalize_dims(dim, x.ndim, "log_softmax"))
 
 
