@@ -172,7 +172,8 @@ def run_backward(
                 data = g.data
                 if data.shape != p.shape:
                     g = _sum_to(g, p.shape, node)
-                if data.dtype != p.dtype:
+                dtype = data.dtype
+                if dtype is not p.dtype and dtype != p.dtype:  # (builtin dtypes are singletons)
                     g = g.to(p.dtype)
                 old = grads.get(p)
                 if old is not None:  # same shape and dtype: add the arrays unless recording

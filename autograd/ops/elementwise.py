@@ -153,7 +153,7 @@ class Mul(_Arithmetic):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved  # inputs only (never the output): nothing to rebuild
         if a is b and a is not None:  # x * x: one product, which the engine adds to itself
             ga = grad * a
             return ga, ga
@@ -170,7 +170,7 @@ class Div(_Arithmetic):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved  # inputs only (never the output): nothing to rebuild
         needs = ctx.needs_input_grad
         ga = grad / b if needs[0] else None
         gb = -grad * a / (b * b) if needs[1] else None
@@ -339,7 +339,7 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (positive,) = ctx.saved_tensors
+        (positive,) = ctx.saved  # a mask, never the output: nothing to rebuild
         return grad * positive
 
 
