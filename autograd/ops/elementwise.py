@@ -460,9 +460,9 @@ def arithmetic(fn: type[_Arithmetic], reflected: bool = False) -> Callable[[Tens
         theirs = (other._node or other) if rg_other else None
         ctx = _new(fn)
         if reflected:
-            parents, ctx.needs_input_grad = (theirs, mine), _NEEDS_OF[rg_other, rg_self]
+            parents, ctx.needs_input_grad = (theirs, mine), _NEEDS_OF[rg_other][rg_self]
         else:
-            parents, ctx.needs_input_grad = (mine, theirs), _NEEDS_OF[rg_self, rg_other]
+            parents, ctx.needs_input_grad = (mine, theirs), _NEEDS_OF[rg_self][rg_other]
         ctx.hooks = None
         if keeps:
             keep(ctx, a, b, out)
@@ -474,8 +474,8 @@ def arithmetic(fn: type[_Arithmetic], reflected: bool = False) -> Callable[[Tens
     return operator
 
 
-_NEEDS_OF = {(x, y): _NEEDS.setdefault((x, y), (x, y))
-             for x in (False, True) for y in (False, True)}  # the shared needs_input_grad tuples
+_NEEDS_OF = tuple(tuple(_NEEDS.setdefault((x, y), (x, y)) for y in (False, True))
+                  for x in (False, True))  # [x][y]: the shared needs_input_grad tuples
 
 
 def exp(x: Tensor) -> Tensor:
