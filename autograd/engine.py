@@ -136,8 +136,9 @@ def run_backward(
     handed = {id(g.data) for g in grads.values()}
     captured: dict = {}
     retained: list = []
-    prev_mode = _mode.enabled
+    prev_mode, prev_frees = _mode.enabled, _mode.frees_saved
     _mode.enabled = create_graph  # an ordinary backward records no graph
+    _mode.frees_saved = not retain_graph
     grad_norms = recording.grad_norms
     try:
         while heap:
@@ -196,7 +197,7 @@ def run_backward(
             else:
                 _accumulate(leaf, grad, create_graph, handed)
     finally:
-        _mode.enabled = prev_mode
+        _mode.enabled, _mode.frees_saved = prev_mode, prev_frees
     _store_retained(retained, create_graph)
     return captured
 

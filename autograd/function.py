@@ -129,6 +129,13 @@ class Function:
         """Keep tensors (inputs or the output) for `backward`; freed after backward."""
         self.saved = tensors
 
+    def release_saved(self) -> None:
+        """Free the saved tensors now, during backward, when this backward is their last use
+        (no retain_graph): a VJP holding a large operand calls it once it has read them, so
+        the operand goes before the VJP allocates its results."""
+        if _mode.frees_saved:
+            self.saved = None
+
     @property
     def saved_tensors(self) -> tuple:
         """What `save_for_backward` kept, the output rebuilt as a graph-connected Tensor."""

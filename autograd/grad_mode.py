@@ -7,12 +7,14 @@ from typing import Any, Callable
 
 
 class _GradMode:
-    """The process-wide switch read by every op; one attribute lookup on the hot path."""
+    """The process-wide switch read by every op; one attribute lookup on the hot path.
+    `frees_saved` is set while a backward without retain_graph runs."""
 
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "frees_saved")
 
     def __init__(self) -> None:
         self.enabled = True
+        self.frees_saved = False
 
 
 _mode = _GradMode()

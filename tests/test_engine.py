@@ -420,3 +420,33 @@ def test_a_callers_gradient_is_never_modified():
     out.backward(seed)
     np.testing.assert_array_equal(seed.data, [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(x.grad.data, [3.0, 6.0, 9.0])
+
+
+@pytest.mark.parametrize("retain", [False, True])
+def test_matmul_backward_frees_its_saved_operand_before_the_input_gradient(monkeypatch, retain):
+    """Without retain_graph, matmul's backward lets its saved left operand (a conv's im2col
+    matrix) go once the weight gradient is made, before it allocates the input gradient."""
+    from autograd.ops import linalg
+
+    x = ag.tensor(np.ones((6, 4)), requires_grad=True)
+    a = x * 2  # an intermediate that only the matmul node keeps
+    w = ag.tensor(np.ones((4, 3)), requires_grad=True)
+    out = (a @ w).sum()
+    alive = weakref.ref(a.data)
+    del a
+    freed_at_each_matmul = []
+
+    class Numpy:
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        @staticmethod
+        def matmul(p, q):
+            freed_at_each_matmul.append(alive() is None)
+            return np.matmul(p, q)
+
+    monkeypatch.setattr(linalg, "np", Numpy())
+    out.backward(retain_graph=retain)
+    assert freed_at_each_matmul == [False, not retain]  # the weight's gradient, then x's
+    np.testing.assert_array_equal(x.grad.data, np.full((6, 4), 6.0))
+    np.testing.assert_array_equal(w.grad.data, np.full((4, 3), 12.0))

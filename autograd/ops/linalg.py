@@ -21,12 +21,14 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        ctx.release_saved()  # then `a` (a conv's im2col matrix) goes before ga is allocated
         needs = ctx.needs_input_grad
-        ga = grad @ b.mT if needs[0] else None
         gb = None
         if needs[1]:  # for a transposed b (x @ W.T) make the grad in W's own, contiguous layout
             f_order = b.ndim == 2 and b.data.flags.f_contiguous and not b.data.flags.c_contiguous
             gb = (grad.mT @ a).mT if f_order else a.mT @ grad
+        del a
+        ga = grad @ b.mT if needs[0] else None
         return ga, gb
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
