@@ -191,3 +191,29 @@ def test_gradcheck_of_a_function_that_differentiates_itself():
     """Second derivatives: fn calls grad(create_graph=True) inside, as torch allows."""
     x = ag.tensor([0.3, -0.7, 1.1], dtype=ag.float64, requires_grad=True)
     assert ag.gradcheck(lambda t: ag.grad((t**3).sum(), t, create_graph=True)[0], [x])
+
+
+class EarlyRelease(Function):
+    """Cube that frees its saved input as soon as backward has read it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Tensor(x.data**3)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        ctx.release_saved()
+        return grad * 3 * x * x
+
+
+def test_release_saved_frees_only_when_nothing_retains_the_graph():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = EarlyRelease.apply(x * 1)
+    y.sum().backward(retain_graph=True)  # retained: the release keeps what was saved
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [6.0, 24.0])
+    assert y.grad_fn.saved is None
+    with pytest.raises(RuntimeError, match="freed by an earlier backward"):
+        y.sum().backward()
