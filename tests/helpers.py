@@ -98,3 +98,17 @@ def check_parity(fn: Callable, tfn: Callable, arrays: list[np.ndarray], dtype: A
 def check_gradcheck(fn: Callable, arrays: list[np.ndarray], eps: float = 1e-6) -> None:
     xs = [ag.tensor(a, dtype=ag.float64, requires_grad=True) for a in arrays]
     assert ag.gradcheck(fn, xs, eps=eps)
+
+
+def numpy_with(**overrides: Callable) -> Any:
+    """numpy, with the named functions replaced: patched in as a module's `np`, it lets a test
+    watch (or change) the calls that module makes."""
+
+    class Numpy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(np, name)
+
+    patched = Numpy()
+    for name, fn in overrides.items():
+        setattr(patched, name, fn)
+    return patched

@@ -10,6 +10,8 @@ import torch
 import autograd as ag
 from autograd.function import Function
 
+from helpers import numpy_with
+
 
 class CountingIdentity(Function):
     """Identity that counts its backward calls."""
@@ -368,17 +370,12 @@ def test_second_order_matches_torch(name, fn):
 def test_an_unshared_pending_gradient_is_accumulated_in_place(monkeypatch):
     from autograd import engine
 
-    class Numpy:  # numpy, noting each add into an existing array
-        def __getattr__(self, name):
-            return getattr(np, name)
-
-        @staticmethod
-        def add(a, b, out=None):
-            decisions.append(out is a)
-            return np.add(a, b, out=out)
+    def add(a, b, out=None):  # noting each add into an existing array
+        decisions.append(out is a)
+        return np.add(a, b, out=out)
 
     decisions = []
-    monkeypatch.setattr(engine, "np", Numpy())
+    monkeypatch.setattr(engine, "np", numpy_with(add=add))
     x = ag.tensor(np.arange(4.0), requires_grad=True)
     y = x * 1
     (y * 3 + y * 5).sum().backward()
@@ -436,16 +433,11 @@ def test_matmul_backward_frees_its_saved_operand_before_the_input_gradient(monke
     del a
     freed_at_each_matmul = []
 
-    class Numpy:
-        def __getattr__(self, name):
-            return getattr(np, name)
+    def matmul(p, q):
+        freed_at_each_matmul.append(alive() is None)
+        return np.matmul(p, q)
 
-        @staticmethod
-        def matmul(p, q):
-            freed_at_each_matmul.append(alive() is None)
-            return np.matmul(p, q)
-
-    monkeypatch.setattr(linalg, "np", Numpy())
+    monkeypatch.setattr(linalg, "np", numpy_with(matmul=matmul))
     out.backward(retain_graph=retain)
     assert freed_at_each_matmul == [False, not retain]  # the weight's gradient, then x's
     np.testing.assert_array_equal(x.grad.data, np.full((6, 4), 6.0))

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 import autograd as ag
 
-from helpers import TOL, check_gradcheck, check_parity
+from helpers import TOL, check_gradcheck, check_parity, numpy_with
 
 
 def _data(tag, shape):
@@ -211,17 +211,6 @@ def test_fold_in_blocks_of_rows_matches_torch(monkeypatch, block_bytes, stride, 
                  lambda x, w: F.conv2d(x, w, None, stride, 1, dilation), [x, w], np.float64)
 
 
-class _NanEmpty:
-    """numpy, except that np.empty returns NaNs: memory a fold forgets to write shows."""
-
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-    @staticmethod
-    def empty(shape, dtype=float):
-        return np.full(shape, np.nan, dtype)
-
-
 @pytest.mark.parametrize("shape,stride,dilation", [
     ((2, 3, 6, 8), 2, 1),  # 2x2 windows tile the input: the fold skips zero-filling
     ((2, 3, 7, 8), 2, 1),  # the last row is in no window
@@ -231,7 +220,8 @@ class _NanEmpty:
 def test_non_overlapping_fold_writes_every_position(monkeypatch, shape, stride, dilation):
     from autograd.ops import window
 
-    monkeypatch.setattr(window, "np", _NanEmpty())
+    nan_empty = numpy_with(empty=lambda shape, dtype=float: np.full(shape, np.nan, dtype))
+    monkeypatch.setattr(window, "np", nan_empty)  # memory the fold forgets to write shows
     x = ag.tensor(_data("fold", shape), requires_grad=True)
     win = ag.sliding_window_view(x, (2, 2), dim=(2, 3), stride=stride, dilation=dilation)
     (win * 2).sum().backward()

@@ -54,15 +54,15 @@ class WindowFold(Function):
     def forward(ctx, grad, in_shape, dims, window, stride, dilation, order=None):
         ctx.spec = (dims, window, stride, dilation)
         g = grad.data
+        # In the input's layout; uninitialised when the windows tile the input exactly (a 2x2
+        # pool of 28x28), as the copy below then writes every position.
+        tiled = all(dil == 1 and s == k and g.shape[dim] * s == in_shape[dim]
+                    for dim, k, s, dil in zip(dims, window, stride, dilation))
+        out = allocate(np.empty if tiled else np.zeros, in_shape, g.dtype, order)
         if all(s >= dil * (k - 1) + 1 for k, s, dil in zip(window, stride, dilation)):
-            # Windows that do not overlap (pooling): one copy through a writeable view, into
-            # uninitialised memory when the windows tile the input (a 2x2 pool of 28x28).
-            tiled = all(dil == 1 and s == k and g.shape[dim] * s == in_shape[dim]
-                        for dim, k, s, dil in zip(dims, window, stride, dilation))
-            out = allocate(np.empty if tiled else np.zeros, in_shape, g.dtype, order)
+            # Windows that do not overlap (pooling): one copy through a writeable view.
             _windows(out, dims, window, stride, dilation, writeable=True)[...] = g
             return _make(out)
-        out = allocate(np.zeros, in_shape, g.dtype, order)  # the input's layout
         # Overlapping windows (convolution): one strided add per kernel offset. Each offset's
         # slice of `g` is scattered (its window values interleave), so a block of `g` is
         # first copied window-major; then every add reads and writes long contiguous runs.
