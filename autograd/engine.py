@@ -18,7 +18,7 @@ from .grad_mode import _mode
 from .ops.reduce import Sum
 from .ops.shape import Reshape
 from .recording import recording
-from .tensor import Tensor, _array, _make, _RetainGrad
+from .tensor import Tensor, _make, _RetainGrad
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Any) -> Tensor:
@@ -183,7 +183,7 @@ def run_backward(
                     elif old.data.ndim and _sole_owner(old, handed):  # 0-d: no gain
                         np.add(old.data, g.data, out=old.data)
                     else:
-                        grads[p] = _make(_array(old.data + g.data))
+                        grads[p] = _make(np.add(old.data, g.data, out=...))
                 else:
                     grads[p] = g
                     if isinstance(p, Function):
@@ -231,7 +231,7 @@ def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed: set) -> 
         return
     arr = grad.data
     if leaf.grad is not None:
-        leaf.grad = _make(_array(leaf.grad.data + arr))
+        leaf.grad = _make(np.add(leaf.grad.data, arr, out=...))
         return
     if not _owned(arr, handed):
         arr = arr.copy()

@@ -23,11 +23,6 @@ def _make(data: np.ndarray, node: Any = None) -> Tensor:
     return t
 
 
-def _array(r: Any) -> np.ndarray:
-    """numpy gives a scalar, not a 0-d array, for most ops on 0-d arrays: make it an array."""
-    return r if r.__class__ is np.ndarray else np.asarray(r)
-
-
 def _operand(x: Any) -> Any:
     """The other side of an arithmetic op: Python scalars stay weak, the rest become Tensors."""
     if x.__class__ in _PASSED or isinstance(x, Tensor):

@@ -15,7 +15,7 @@ from ..dtypes import fix_result_dtype, float64
 from ..errors import broadcast_error
 from ..function import _NEEDS, Function, _link, _new, _SavedOutput
 from ..grad_mode import _mode
-from ..tensor import Tensor, _array, _make, _operand
+from ..tensor import Tensor, _make, _operand
 from .layout import allocate
 
 
@@ -35,11 +35,9 @@ def _binary(ufunc: np.ufunc, a: Any, b: Any, op: str) -> Tensor:
     ):
         x, y = _widen_small_operand(x, y)
     try:
-        r = ufunc(x, y)
+        r = ufunc(x, y, out=...)  # out=...: an array even for 0-d inputs, not a numpy scalar
     except ValueError:
         raise broadcast_error(op, _shape(a), _shape(b)) from None
-    if r.__class__ is not np.ndarray:  # ufuncs return numpy scalars for 0-d inputs
-        r = np.asarray(r)
     if r.dtype is float64:  # numpy may have widened where PyTorch keeps float32
         r = fix_result_dtype(r, a, b)
     return _make(r)
@@ -87,9 +85,7 @@ def _compact(a: np.ndarray) -> np.ndarray:
 
 
 def _unary(ufunc: np.ufunc, x: Tensor) -> Tensor:
-    r = ufunc(x.data)
-    if r.__class__ is not np.ndarray:
-        r = np.asarray(r)
+    r = ufunc(x.data, out=...)
     if r.dtype is float64:
         r = fix_result_dtype(r, x)
     return _make(r)
@@ -206,7 +202,7 @@ class Pow(_Arithmetic):
 class Neg(Function):
     @staticmethod
     def forward(ctx, x):
-        return _make(_array(np.negative(x.data)))
+        return _make(np.negative(x.data, out=...))
 
     @staticmethod
     def backward(ctx, grad):
@@ -268,7 +264,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _make(_array(np.abs(x.data)))
+        return _make(np.abs(x.data, out=...))
 
     @staticmethod
     def backward(ctx, grad):
@@ -334,8 +330,8 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:  # keep the 1-byte mask, not the 4- or 8-byte input
-            ctx.save_for_backward(_const(_array(x.data > 0)))  # relu'(0) = 0, as PyTorch
-        return _make(_array(np.maximum(x.data, 0.0)))  # NaN stays NaN, as PyTorch
+            ctx.save_for_backward(_const(np.greater(x.data, 0, out=...)))  # relu'(0) = 0
+        return _make(np.maximum(x.data, 0.0, out=...))  # NaN stays NaN, as PyTorch
 
     @staticmethod
     def backward(ctx, grad):
@@ -348,7 +344,7 @@ class Clip(Function):
     def forward(ctx, x, min, max):
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
-        return _make(_array(np.clip(x.data, min, max)))
+        return _make(np.clip(x.data, min, max, out=...))
 
     @staticmethod
     def backward(ctx, grad):
@@ -558,6 +554,6 @@ def _pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:
 def compare(ufunc: np.ufunc, a: Tensor, b: Any) -> Tensor:
     """A comparison: a bool tensor, outside the graph."""
     try:
-        return _make(np.asarray(ufunc(a.data, _data(_operand(b)))))
+        return _make(ufunc(a.data, _data(_operand(b)), out=...))
     except ValueError:
         raise broadcast_error(ufunc.__name__, a.shape, _shape(_operand(b))) from None

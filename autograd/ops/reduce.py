@@ -75,7 +75,7 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
                     shape = tuple(n for d, n in enumerate(arr.shape) if d not in dims)
                 return total.reshape(shape)
     if arr.dtype.kind == "f":  # np.sum's Python wrapper costs more than a small sum
-        return np.asarray(np.add.reduce(arr, axis=dims, keepdims=keepdim))
+        return np.add.reduce(arr, axis=dims, keepdims=keepdim, out=...)
     return np.asarray(np.sum(arr, axis=dims, keepdims=keepdim))
 
 
@@ -100,7 +100,7 @@ class _Extreme(Function):
     def forward(cls, ctx, x, dims, keepdim):
         if x.data.size == 0:
             raise ShapeError(f"{cls.name().lower()}: cannot reduce an empty tensor {x.shape}")
-        out = _make(np.asarray(cls.reduce(x.data, axis=dims, keepdims=keepdim)))
+        out = _make(cls.reduce(x.data, axis=dims, keepdims=keepdim, out=...))
         ctx.save_for_backward(x, out)
         ctx.kept = _kept_shape(x.shape, dims)
         ctx.dims = dims
@@ -115,11 +115,11 @@ class _Extreme(Function):
 
 
 class Amax(_Extreme):
-    reduce = staticmethod(np.amax)
+    reduce = staticmethod(np.maximum.reduce)
 
 
 class Amin(_Extreme):
-    reduce = staticmethod(np.amin)
+    reduce = staticmethod(np.minimum.reduce)
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:  # noqa: A001
