@@ -100,6 +100,46 @@ def test_python_scalars_on_either_side_match_torch(op, scalar, data):
     assert_same(op(scalar, ag.tensor(data)), op(scalar, torch.tensor(data)))
 
 
+FLOATS = [1.0001, 0.0, -0.0, 1e-50, float("nan"), float("inf"), -float("inf"), -2.5e38]
+
+
+@pytest.mark.parametrize("op", ARITH, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_python_floats_give_the_bits_numpy_gives(op, dtype):
+    """A float operand is made a 0-d array of the tensor's dtype once and reused; the results
+    must be bit for bit numpy's own (NEP 50), signed zeros and NaN included, on every call."""
+    arr = np.array([0.5, -1.5, 3.0, 0.0], dtype)
+    with np.errstate(all="ignore"):  # inf * 0 and overflows warn in both; the bits must agree
+        _compare_float_operands(op, arr)
+
+
+def _compare_float_operands(op, arr):
+    for value in FLOATS * 2:  # the second round takes the stored arrays
+        for ours, ref in ((op(ag.tensor(arr), value), op(arr, value)),
+                          (op(value, ag.tensor(arr)), op(value, arr))):
+            assert ours.dtype == ref.dtype
+            np.testing.assert_array_equal(ours.data.view(np.uint8), ref.view(np.uint8))
+
+
+def test_python_float_overflow_warns_on_every_call():
+    x = ag.tensor([1.0, 2.0])
+    for _ in range(2):
+        with pytest.warns(RuntimeWarning, match="overflow"):
+            assert np.isinf((x * 1e300).data).all()
+
+
+def test_python_float_operands_are_stored_read_only_and_bounded():
+    from autograd.ops import elementwise as ew
+
+    x = ag.tensor([1.0, 2.0])
+    first = ew._float_as_array(0.25, x.data)
+    assert ew._float_as_array(0.25, x.data) is first and not first.flags.writeable
+    for i in range(3 * ew._OPERANDS_KEPT):
+        x * (1.0 + i)
+    assert 0 < len(ew._FLOAT32_OPERANDS) <= ew._OPERANDS_KEPT
+    np.testing.assert_array_equal((x * 0.25).data, [0.25, 0.5])
+
+
 @pytest.mark.parametrize("op", ARITH + [operator.matmul], ids=lambda f: f.__name__)
 def test_numpy_array_on_the_left_defers_to_the_tensor(op):
     x = ag.tensor([1.0, 2.0, 4.0], requires_grad=True)
