@@ -6,7 +6,8 @@ blocks of steps alternate between them (so machine drift hits both alike), with 
 between blocks for the idle engine's threads to stop spinning, until each has run for the
 time budget. Prints the median time per step, the ratio chainrule / PyTorch (the median of
 each round's ratio, so drift between rounds cancels) against its target, and the peak memory
-of the first step from a cold start.
+of the first step from a cold start. `mlp` is also timed against a hand-written numpy step
+(the issue's BLAS-bound floor), the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .workloads import WORKLOADS, build
 # chainrule / PyTorch, at most (the performance issue's targets).
 TARGETS = {"mlp": 0.9, "cnn": 2.0, "cnn_big": 2.0, "bn_cnn": 2.0, "overhead": 0.4,
            "scalar": 0.5, "deep": 0.5}
+NUMPY_MLP_TARGET = 1.3  # chainrule / a hand-written numpy mlp step, at most
 ENGINES = ("chainrule", "torch")
 
 
@@ -37,10 +39,10 @@ def _has_torch() -> bool:
 def check_losses(name: str, engines: tuple[str, ...]) -> dict[str, float]:
     """First losses of each engine; raises if they disagree (a fast wrong answer fails)."""
     losses = {e: build(name, e).check_loss() for e in engines}
-    if len(losses) == 2:
-        a, b = losses["chainrule"], losses["torch"]
+    if len(engines) == 2:
+        (first, a), (second, b) = losses.items()
         if abs(a - b) > 1e-4 * max(1.0, abs(b)):
-            raise AssertionError(f"{name}: first losses disagree: chainrule {a} vs torch {b}")
+            raise AssertionError(f"{name}: first losses disagree: {first} {a} vs {second} {b}")
     return losses
 
 
@@ -67,10 +69,11 @@ MIN_ROUNDS = 11  # a scalar step takes a whole block, and single steps vary by +
 
 def time_workload(name: str, engines: tuple[str, ...], budget: float,
                   min_rounds: int = MIN_ROUNDS) -> tuple[dict, float, dict]:
-    """Median seconds per unit for each engine, the ratio chainrule / PyTorch, and the peak
-    MB of a step, blocks alternating for `budget` seconds and at least `min_rounds` rounds.
-    The ratio is the median over rounds of the two blocks' medians in that round: drift
-    slower than a round cancels out of every pair."""
+    """Median seconds per unit for each engine, the ratio of the first engine's time to the
+    second's (chainrule / PyTorch), and the peak MB of a step, blocks alternating for
+    `budget` seconds and at least `min_rounds` rounds. The ratio is the median over rounds
+    of the two blocks' medians in that round: drift slower than a round cancels out of
+    every pair."""
     ctx = multiprocessing.get_context("spawn")
     pipes, procs = {}, []
     for e in engines:
@@ -95,9 +98,9 @@ def time_workload(name: str, engines: tuple[str, ...], budget: float,
                 pipes[e].send(min(0.25, budget / 4))
                 block[e] = pipes[e].recv()
                 times[e] += block[e]
-            if "torch" in block:
-                ratios.append(statistics.median(block["chainrule"])
-                              / statistics.median(block["torch"]))
+            if len(engines) == 2:
+                ratios.append(statistics.median(block[engines[0]])
+                              / statistics.median(block[engines[1]]))
         for e in engines:
             pipes[e].send(0)
     finally:
@@ -151,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             for e in engines:
                 build(name, e).step()
             print(f"{name:9s} first loss " + "  ".join(f"{e} {v:.6f}" for e, v in losses.items()))
+        if "mlp" in names:
+            check_losses("mlp", ("chainrule", "numpy"))
+            build("mlp", "numpy").step()
         return 0
     print(f"{'workload':9s} {'chainrule':>16s} {'PyTorch':>16s} {'ratio':>6s} {'target':>7s}"
           f"  peak MB (chainrule / PyTorch)")
@@ -166,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:9s} {_fmt_time(med['chainrule'], unit):>16s} {torch_time:>16s} "
               f"{ratio:6.2f} {'<= ' + str(TARGETS[name]):>7s} {'ok' if ok else 'MISSED':6s} "
               f"{mem['chainrule']:7.1f} / {mem.get('torch', float('nan')):.1f}", flush=True)
+    if "mlp" in names:
+        check_losses("mlp", ("chainrule", "numpy"))
+        ratio = time_workload("mlp", ("chainrule", "numpy"), args.budget)[1]
+        ok = ratio <= NUMPY_MLP_TARGET
+        if not ok:
+            failed.append("mlp against numpy")
+        print(f"mlp: chainrule / hand-written numpy {ratio:.2f} (target <= {NUMPY_MLP_TARGET} "
+              f"{'ok' if ok else 'MISSED'})")
     print(f"mlp: resident memory growth from step 100 to 1000: {mlp_memory_growth():+.1f} MB")
     if failed:
         print("targets missed: " + ", ".join(failed))

@@ -120,6 +120,42 @@ def _network(name: str, engine: str) -> Workload:
     return Workload(step, check_loss)
 
 
+def _numpy_mlp() -> Workload:
+    """`mlp` written by hand in numpy: the BLAS-bound floor the issue measures chainrule
+    against (forward, softmax cross-entropy, backward and SGD, in place where numpy can)."""
+    x, y = _data("mlp")
+    params = [v.data.copy() for v in _chainrule_model("mlp").state_dict().values()]
+    rows = np.arange(len(y))
+
+    def forward() -> tuple[list, np.ndarray, float]:
+        acts, a = [x], x
+        for i in range(0, len(params), 2):
+            a = a @ params[i].T + params[i + 1]
+            if i + 2 < len(params):
+                a = np.maximum(a, 0.0)
+                acts.append(a)
+        shifted = a - a.max(1, keepdims=True)
+        log_z = np.log(np.exp(shifted).sum(1, keepdims=True))
+        return acts, shifted - log_z, float(-(shifted - log_z)[rows, y].mean())
+
+    def step() -> float:
+        acts, log_p, loss = forward()
+        g = np.exp(log_p)  # d loss / d logits = (softmax - onehot) / batch
+        g[rows, y] -= 1.0
+        g /= len(y)
+        for i in range(len(params) - 2, -1, -2):
+            a = acts[i // 2]
+            grad_w, grad_b = g.T @ a, g.sum(0)
+            if i:
+                g = g @ params[i]
+                g *= a > 0  # relu's gradient: its output is positive where its input was
+            params[i] -= LR * grad_w
+            params[i + 1] -= LR * grad_b
+        return loss
+
+    return Workload(step, lambda: forward()[2])
+
+
 def _moons(n: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved half circles with noise, labels -1/+1 (like sklearn's make_moons)."""
     rng = np.random.default_rng(0)
@@ -215,9 +251,13 @@ def _chain(engine: str, n_ops: int, shape: tuple[int, ...]) -> Workload:
 
 
 def build(name: str, engine: str) -> Workload:
-    """The workload `name` for `engine` ('chainrule' or 'torch')."""
+    """The workload `name` for `engine`: 'chainrule', 'torch', or for `mlp` also 'numpy'."""
     if name not in WORKLOADS:
         raise ValueError(f"unknown workload {name!r}; expected one of {WORKLOADS}")
+    if engine == "numpy":
+        if name != "mlp":
+            raise ValueError(f"only mlp has a hand-written numpy version, not {name!r}")
+        return _numpy_mlp()
     if name == "scalar":
         return _scalar(engine)
     if name == "overhead":

@@ -18,6 +18,16 @@ def test_workload_runs_and_agrees_with_torch(name):
         assert loss == pytest.approx(expected, rel=1e-4) or name == "bn_cnn"
 
 
+def test_hand_written_numpy_mlp_trains_like_chainrule():
+    """The numpy floor `make bench` compares mlp against computes the same steps."""
+    assert check_losses("mlp", ("chainrule", "numpy"))["numpy"] > 0
+    ours, theirs = build("mlp", "chainrule"), build("mlp", "numpy")
+    for _ in range(3):
+        assert theirs.step() == pytest.approx(ours.step(), rel=1e-5)
+    with pytest.raises(ValueError, match="only mlp"):
+        build("cnn", "numpy")
+
+
 def test_check_losses_rejects_a_wrong_engine(monkeypatch):
     import benchmarks.run as run
 
