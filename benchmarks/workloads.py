@@ -135,8 +135,8 @@ def _numpy_mlp() -> Workload:
                 a = np.maximum(a, 0.0)
                 acts.append(a)
         shifted = a - a.max(1, keepdims=True)
-        log_z = np.log(np.exp(shifted).sum(1, keepdims=True))
-        return acts, shifted - log_z, float(-(shifted - log_z)[rows, y].mean())
+        log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+        return acts, log_p, float(-log_p[rows, y].mean())
 
     def step() -> float:
         acts, log_p, loss = forward()
