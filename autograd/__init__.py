@@ -72,6 +72,7 @@ from .ops.shape import (
     transpose,
     unsqueeze,
 )
+from .ops.smooth import softplus
 from .ops.window import sliding_window_view
 from .random import manual_seed
 from .serialization import load, save
@@ -84,7 +85,7 @@ __all__ = [
     "full", "grad", "gradcheck", "int32", "int64", "is_grad_enabled", "linspace", "load", "log",
     "log1p", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min",
     "minimum", "no_grad", "ones", "ones_like", "pad", "permute", "rand", "randint", "randn", "relu",
-    "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "sqrt",
-    "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "viz",
-    "where", "zeros", "zeros_like",
+    "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "softplus",
+    "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var",
+    "viz", "where", "zeros", "zeros_like",
 ]
