@@ -17,7 +17,7 @@ from .function import _FREED_MESSAGE, Function
 from .grad_mode import _mode
 from .ops.reduce import Sum
 from .ops.shape import Reshape
-from .recording import recording
+from .viz_recording import recording
 from .tensor import Tensor, _make, _RetainGrad
 
 

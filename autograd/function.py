@@ -12,7 +12,7 @@ import itertools
 from typing import Any
 
 from .grad_mode import _mode
-from .recording import recording
+from .viz_recording import recording
 
 
 class _SavedOutput:

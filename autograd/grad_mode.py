@@ -1,16 +1,20 @@
-"""Switching graph recording on and off: `no_grad`, `enable_grad`, `set_grad_enabled`."""
+"""Switching graph recording on and off: `no_grad`, `enable_grad`, `set_grad_enabled`.
+
+Grad mode is per thread, as in PyTorch: a `no_grad()` block, or the switch that `backward()`
+makes while it runs, changes only the thread it runs in, and every new thread starts with
+recording on.
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable
 
 
-class _GradMode:
-    """The process-wide switch read by every op; one attribute lookup on the hot path.
-    `frees_saved` is set while a backward without retain_graph runs."""
-
-    __slots__ = ("enabled", "frees_saved")
+class _GradMode(threading.local):
+    """The calling thread's switch, read by every op. `frees_saved` is set while a backward
+    without retain_graph runs. (No __slots__: slots would be shared by all threads.)"""
 
     def __init__(self) -> None:
         self.enabled = True
@@ -21,7 +25,7 @@ _mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops currently record the graph."""
+    """Whether ops in the calling thread currently record the graph."""
     return _mode.enabled
 
 

@@ -25,7 +25,7 @@ import graphviz
 import numpy as np
 
 from .function import Function
-from .recording import record_grad_norms
+from .viz_recording import record_grad_norms
 from .tensor import Tensor
 
 __all__ = ["record_grad_norms", "to_dot", "to_svg"]

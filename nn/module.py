@@ -9,7 +9,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.recording import recording
+from autograd.viz_recording import recording
 from autograd.tensor import RemovableHandle
 
 
