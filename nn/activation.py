@@ -1,4 +1,5 @@
-"""Activation modules: ReLU, Sigmoid, Tanh, LeakyReLU, PReLU, Softmax, LogSoftmax, Maxout."""
+"""Activation modules: ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, PReLU, Softmax, LogSoftmax,
+Maxout."""
 
 from __future__ import annotations
 
@@ -24,6 +25,18 @@ class Sigmoid(Module):
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
         return x.tanh()
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class LeakyReLU(Module):

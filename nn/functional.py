@@ -29,7 +29,8 @@ from .losses import (
 __all__ = [
     "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "conv2d", "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax",
-    "max_pool2d", "mse_loss", "nll_loss", "pad", "prelu", "relu", "sigmoid", "softmax", "tanh",
+    "max_pool2d", "mse_loss", "nll_loss", "pad", "prelu", "relu", "sigmoid", "softmax",
+    "softplus", "tanh",
 ]
 
 
@@ -51,6 +52,12 @@ def sigmoid(x: Tensor) -> Tensor:
 
 def tanh(x: Tensor) -> Tensor:
     return x.tanh()
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold (autograd's primitive:
+    the derivative is sigmoid(beta * x), exactly 1/2 at 0)."""
+    return ag.softplus(x, beta, threshold)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:

@@ -20,8 +20,27 @@ def _check_reduction(reduction: str, op: str) -> None:
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     _check_reduction(reduction, op)
     if reduction == "mean":
-        return loss.mean()
+        return loss.mean() if loss.numel() else _undefined_mean(loss.sum())
     return loss.sum() if reduction == "sum" else loss
+
+
+def _undefined_mean(total: Tensor) -> Tensor:
+    """A mean over nothing (an empty batch, every target ignored): NaN as in PyTorch, with a
+    zero gradient rather than NaN, so that one optimiser step does not poison the model."""
+    return total * 0.0 + float("nan")
+
+
+def _class_weight(weight: Any, n_classes: int, op: str) -> Tensor | None:
+    """A class `weight` of shape (C,), as a Tensor; anything else is refused."""
+    if weight is None:
+        return None
+    weight = weight if isinstance(weight, Tensor) else ag.tensor(weight)
+    if weight.shape != (n_classes,):
+        raise ValueError(
+            f"{op}: weight must hold one value per class, shape ({n_classes},), "
+            f"got shape {weight.shape}"
+        )
+    return weight
 
 
 def _same_shape(x: Tensor, target: Any, op: str) -> Tensor:
@@ -56,7 +75,7 @@ def _class_targets(x: Tensor, target: Any, ignore_index: int, op: str) -> np.nda
         raise ValueError(
             f"{op}: input of shape {x.shape} needs targets of shape {expected}, got {t.shape}"
         )
-    n_classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
+    n_classes = _n_classes(x)
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(
@@ -77,7 +96,12 @@ def nll_loss(
     along dim 1. With `weight`, 'mean' divides by the summed weights of the targets."""
     _check_reduction(reduction, "nll_loss")
     t = _class_targets(log_probs, target, ignore_index, "nll_loss")
+    weight = _class_weight(weight, _n_classes(log_probs), "nll_loss")
     return _nll(log_probs, t, weight, ignore_index, reduction)
+
+
+def _n_classes(x: Tensor) -> int:
+    return x.shape[1] if x.ndim >= 2 else x.shape[0]
 
 
 def _nll(log_probs: Tensor, t: np.ndarray, weight: Tensor | None, ignore_index: int,
@@ -88,7 +112,10 @@ def _nll(log_probs: Tensor, t: np.ndarray, weight: Tensor | None, ignore_index: 
     w = np.ones(safe.shape, log_probs.dtype) if weight is None else weight.data[safe]
     w = (w * keep).astype(log_probs.dtype)
     if reduction == "mean":  # one weighted sum: -sum(w * picked) / sum(w)
-        return (picked * Tensor(w / -w.sum())).sum()
+        total = w.sum()
+        if not total:  # an empty batch, or every target ignored
+            return _undefined_mean((picked * Tensor(w)).sum())
+        return (picked * Tensor(w / -total)).sum()
     return _reduce(picked * Tensor(-w), reduction, "nll_loss")
 
 
@@ -128,6 +155,7 @@ def cross_entropy(
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     t = _class_targets(logits, target, ignore_index, "cross_entropy")
+    weight = _class_weight(weight, _n_classes(logits), "cross_entropy")
     dim = 1 if logits.ndim >= 2 else 0
     log_probs = log_softmax(logits, dim)
     loss = _nll(log_probs, t, weight, ignore_index, reduction)
@@ -141,7 +169,7 @@ def cross_entropy(
     if reduction == "mean":
         denom = keep.sum() if weight is None else Tensor(
             (weight.data[np.where(t != ignore_index, t, 0)] * keep.data).sum())
-        smooth = smooth.sum() / denom
+        smooth = smooth.sum() / denom if denom.data else _undefined_mean(smooth.sum())
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
@@ -150,17 +178,23 @@ def cross_entropy(
 def binary_cross_entropy(
     probs: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean"
 ) -> Tensor:
-    """-(y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch does."""
+    """-(y log p + (1 - y) log(1 - p)), each log clamped at -100 as PyTorch does.
+
+    Probabilities and targets must lie in [0, 1] (PyTorch raises too): outside it the loss
+    can be negative. log(1 - p) is log1p(-p), exact for small p."""
+    _check_reduction(reduction, "binary_cross_entropy")
     y = _same_shape(probs, target, "binary_cross_entropy")
+    for what, v in (("input probabilities", probs.data), ("targets", y.data)):
+        outside = (v < 0) | (v > 1) | np.isnan(v)
+        if outside.any():
+            raise ValueError(
+                f"binary_cross_entropy: {what} must lie in [0, 1], got {v[outside].flat[0]}"
+                + (" (for raw logits use binary_cross_entropy_with_logits)"
+                   if what.startswith("input") else "")
+            )
     p = probs.data
-    outside = (p < 0) | (p > 1) | np.isnan(p)
-    if outside.any():
-        raise ValueError(
-            "binary_cross_entropy: input probabilities must lie in [0, 1], got "
-            f"{p[outside].flat[0]} (for raw logits use binary_cross_entropy_with_logits)"
-        )
     log_p = ag.where(p > 0, ag.where(p > 0, probs, 1.0).log().clip(min=-100), -100.0)
-    log_q = ag.where(p < 1, ag.where(p < 1, 1 - probs, 1.0).log().clip(min=-100), -100.0)
+    log_q = ag.where(p < 1, (-ag.where(p < 1, probs, 0.0)).log1p().clip(min=-100), -100.0)
     loss = -(y * log_p + (1 - y) * log_q)
     if weight is not None:
         loss = loss * weight
@@ -174,15 +208,17 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
-    """Sigmoid + binary cross-entropy in the stable form
-    max(z, 0) - z y + log(1 + exp(-|z|)), finite for any logit."""
+    """Sigmoid + binary cross-entropy, (1 - y) z + (1 + (pw - 1) y) softplus(-z): finite for
+    any logit, and through the softplus primitive the gradient is sigmoid(z) - y everywhere,
+    0 included (a form built from relu and abs has slope 0 there). As PyTorch, targets may
+    lie outside [0, 1]."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
     y = _same_shape(logits, target, "binary_cross_entropy_with_logits")
-    softplus_neg = (-logits.abs()).exp().log1p()  # log(1 + exp(-|z|))
+    softplus_neg = ag.softplus(-logits)  # log(1 + exp(-z))
     if pos_weight is None:
-        loss = logits.relu() - logits * y + softplus_neg
-    else:  # (1 - y) z + (1 + (pw - 1) y) log(1 + exp(-z))
-        log_weight = (pos_weight - 1) * y + 1
-        loss = (1 - y) * logits + log_weight * (softplus_neg + (-logits).relu())
+        loss = (1 - y) * logits + softplus_neg
+    else:
+        loss = (1 - y) * logits + ((pos_weight - 1) * y + 1) * softplus_neg
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
