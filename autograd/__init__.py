@@ -4,7 +4,7 @@
 own virtual environment (the Makefile does) so the two never meet.
 """
 
-from . import allocator, viz
+from . import viz
 from .creation import (
     arange,
     eye,
@@ -74,18 +74,19 @@ from .ops.shape import (
 )
 from .ops.smooth import softplus
 from .ops.window import sliding_window_view
+from .process_tuning import tune_process
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
 
 __all__ = [
-    "Function", "GradcheckError", "ShapeError", "Tensor", "allocator", "abs", "amax", "amin",
+    "Function", "GradcheckError", "ShapeError", "Tensor", "abs", "amax", "amin",
     "arange", "argmax", "argmin", "bool", "broadcast_to", "cat", "clamp", "clip", "cos",
     "enable_grad", "exp", "expand", "eye", "flatten", "float16", "float32", "float64", "from_numpy",
     "full", "grad", "gradcheck", "int32", "int64", "is_grad_enabled", "linspace", "load", "log",
     "log1p", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min",
     "minimum", "no_grad", "ones", "ones_like", "pad", "permute", "rand", "randint", "randn", "relu",
     "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "softplus",
-    "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var",
-    "viz", "where", "zeros", "zeros_like",
+    "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "tune_process",
+    "unsqueeze", "var", "viz", "where", "zeros", "zeros_like",
 ]

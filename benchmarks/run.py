@@ -46,9 +46,15 @@ def check_losses(name: str, engines: tuple[str, ...]) -> dict[str, float]:
     return losses
 
 
-def _worker(conn: Any, name: str, engine: str) -> None:
+def _worker(conn: Any, name: str, engine: str, tuned: bool) -> None:
     """One engine in its own process: report the first step's peak memory, then time blocks
-    of steps on request. Separate processes keep the engines' thread pools from fighting."""
+    of steps on request. Separate processes keep the engines' thread pools from fighting.
+    chainrule's process opts into `autograd.tune_process()` unless `tuned` is False; the
+    others keep the process defaults."""
+    if engine == "chainrule" and tuned:
+        import autograd
+
+        autograd.tune_process()
     w = build(name, engine)
     base = _rss("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:
@@ -68,7 +74,7 @@ MIN_ROUNDS = 11  # a scalar step takes a whole block, and single steps vary by +
 
 
 def time_workload(name: str, engines: tuple[str, ...], budget: float,
-                  min_rounds: int = MIN_ROUNDS) -> tuple[dict, float, dict]:
+                  min_rounds: int = MIN_ROUNDS, tuned: bool = True) -> tuple[dict, float, dict]:
     """Median seconds per unit for each engine, the ratio of the first engine's time to the
     second's (chainrule / PyTorch), and the peak MB of a step, blocks alternating for
     `budget` seconds and at least `min_rounds` rounds. The ratio is the median over rounds
@@ -78,7 +84,7 @@ def time_workload(name: str, engines: tuple[str, ...], budget: float,
     pipes, procs = {}, []
     for e in engines:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child, name, e), daemon=True)
+        proc = ctx.Process(target=_worker, args=(child, name, e, tuned), daemon=True)
         proc.start()
         pipes[e] = parent
         procs.append(proc)
@@ -145,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="one step of each workload and the loss check; no timing")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads")
     parser.add_argument("--budget", type=float, default=2.0, help="seconds per engine per workload")
+    parser.add_argument("--untuned", action="store_true",
+                        help="run chainrule without autograd.tune_process() (its effect)")
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n]
     engines = ENGINES if _has_torch() else ("chainrule",)
@@ -158,13 +166,14 @@ def main(argv: list[str] | None = None) -> int:
             check_losses("mlp", ("chainrule", "numpy"))
             build("mlp", "numpy").step()
         return 0
+    print("chainrule " + ("without" if args.untuned else "with") + " autograd.tune_process()")
     print(f"{'workload':9s} {'chainrule':>16s} {'PyTorch':>16s} {'ratio':>6s} {'target':>7s}"
           f"  peak MB (chainrule / PyTorch)")
     failed = []
     for name in names:
         check_losses(name, engines)
         unit = build(name, "chainrule").unit
-        med, ratio, mem = time_workload(name, engines, args.budget)
+        med, ratio, mem = time_workload(name, engines, args.budget, tuned=not args.untuned)
         ok = ratio <= TARGETS[name]
         if not ok:
             failed.append(name)
@@ -174,12 +183,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{mem['chainrule']:7.1f} / {mem.get('torch', float('nan')):.1f}", flush=True)
     if "mlp" in names:
         check_losses("mlp", ("chainrule", "numpy"))
-        ratio = time_workload("mlp", ("chainrule", "numpy"), args.budget)[1]
+        ratio = time_workload("mlp", ("chainrule", "numpy"), args.budget,
+                              tuned=not args.untuned)[1]
         ok = ratio <= NUMPY_MLP_TARGET
         if not ok:
             failed.append("mlp against numpy")
         print(f"mlp: chainrule / hand-written numpy {ratio:.2f} (target <= {NUMPY_MLP_TARGET} "
               f"{'ok' if ok else 'MISSED'})")
+    if not args.untuned:
+        import autograd
+
+        autograd.tune_process()
     print(f"mlp: resident memory growth from step 100 to 1000: {mlp_memory_growth():+.1f} MB")
     if failed:
         print("targets missed: " + ", ".join(failed))

@@ -1,12 +1,7 @@
 """Ops on arrays that are not in C order (a channels-last activation viewed as NCHW):
 results match numpy and PyTorch, and gradients keep the layout of their inputs."""
 
-import ast
 import itertools
-import os
-import platform
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -159,32 +154,3 @@ def test_shapes_that_do_not_broadcast_still_raise_the_ops_error():
     big = ag.tensor(np.zeros((4, 8, 12, 12)))
     with pytest.raises(ValueError, match="mul"):
         big * ag.tensor(np.zeros((1, 7, 1, 1)))
-
-
-def _tuned_in_fresh_process(variable, env_value, expression):
-    env = dict(os.environ)
-    env.pop(variable, None)
-    if env_value is not None:
-        env[variable] = env_value
-    out = subprocess.run([sys.executable, "-c", f"import autograd, gc; print({expression})"],
-                         env=env, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
-                    reason="glibc only: other C libraries keep their own policy")
-def test_malloc_tuning_is_on_by_default_and_can_be_turned_off():
-    tuned = "autograd.allocator.MALLOC_TUNED"
-    assert _tuned_in_fresh_process("CHAINRULE_MALLOC_TUNING", None, tuned) == "True"
-    assert _tuned_in_fresh_process("CHAINRULE_MALLOC_TUNING", "0", tuned) == "False"
-
-
-def test_collections_are_rarer_by_default_and_can_be_left_alone():
-    state = "(autograd.allocator.GC_TUNED, gc.get_threshold())"
-    tuned, (young, middle, old) = ast.literal_eval(
-        _tuned_in_fresh_process("CHAINRULE_GC_TUNING", None, state))
-    untouched, default = ast.literal_eval(
-        _tuned_in_fresh_process("CHAINRULE_GC_TUNING", "0", state))
-    assert (tuned, untouched) == (True, False)
-    assert young == max(default[0], 2000) and middle == default[1]
-    assert old == max(default[2], 100) > 10
