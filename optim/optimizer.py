@@ -45,16 +45,26 @@ class Optimizer:
         full["params"] = params
         self.param_groups.append(full)
 
+    _NAMES = {"lr": "learning rate", "eps": "epsilon value"}
+
     def _check(self, group: dict[str, Any]) -> None:
-        """Reject bad hyper-parameters at construction, as PyTorch does."""
+        """Reject bad hyper-parameters (NaN, negative, betas that are not a pair in [0, 1))
+        when a group is added, before any step can turn the parameters into NaN."""
         name = type(self).__name__
         for key in ("lr", "eps", "weight_decay", "momentum", "lr_decay", "alpha",
                     "initial_accumulator_value", "dampening"):
-            if key in group and group[key] < 0:
-                raise ValueError(f"{name}: invalid {key} {group[key]} (must be >= 0)")
-        for i, beta in enumerate(group.get("betas", ())):
-            if not 0 <= beta < 1:
-                raise ValueError(f"{name}: invalid beta at index {i}: {beta} (must be in [0, 1))")
+            if key in group and not _at_least_0(group[key]):
+                what = self._NAMES.get(key, f"{key} value")
+                raise ValueError(f"{name}: Invalid {what}: {group[key]!r} ({key} must be a "
+                                 "number >= 0, not NaN)")
+        if "betas" in group:
+            betas = group["betas"]
+            if not isinstance(betas, tuple | list) or len(betas) != 2:
+                raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+            for i, beta in enumerate(betas):
+                if not (_at_least_0(beta) and beta < 1):
+                    raise ValueError(f"{name}: Invalid beta parameter at index {i}: {beta!r} "
+                                     "(must be in [0, 1))")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
@@ -65,7 +75,17 @@ class Optimizer:
                     p.grad.data[...] = 0
 
     def step(self) -> None:
-        """One update of every parameter that has a gradient (others are skipped)."""
+        """One update of every parameter that has a gradient (others are skipped). Every
+        gradient is checked against its parameter's shape and dtype before any update."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is not None and (g.shape != p.shape or g.dtype != p.dtype):
+                    raise ValueError(
+                        f"{type(self).__name__}.step: a parameter of shape {p.shape} and dtype "
+                        f"{p.dtype} has a .grad of shape {g.shape} and dtype {g.dtype}; they "
+                        "must match (no parameter was changed)"
+                    )
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -88,20 +108,34 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and state; everything is checked before anything changes."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = list(state_dict) if isinstance(state_dict, dict) else type(state_dict)
+            raise ValueError(f"{name}: expected a dict with keys 'state' and 'param_groups', "
+                             f"got {keys}")
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
             len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)
         ):
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: the saved groups do not match this "
-                "optimizer's parameter groups"
+                f"{name}: the saved groups do not match this optimizer's parameter groups"
             )
         by_index = {}
         for g, own in zip(groups, self.param_groups):
             for i, p in zip(g["params"], own["params"]):
                 by_index[i] = p
+            self._check({**own, **g})
+        unknown = [i for i in state_dict["state"] if i not in by_index]
+        if unknown:
+            raise ValueError(
+                f"{name}: state for parameter indices {unknown}, but the saved groups only "
+                f"list indices {sorted(by_index)}"
+            )
+        state = {by_index[i]: copy.deepcopy(s) for i, s in state_dict["state"].items()}
+        for g, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in g.items() if k != "params"})
-        self.state = {by_index[i]: copy.deepcopy(s) for i, s in state_dict["state"].items()}
+        self.state = state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -109,3 +143,11 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _at_least_0(value: Any) -> bool:
+    """A real number >= 0 (False for NaN, None, strings, arrays)."""
+    try:
+        return bool(float(value) >= 0)
+    except (TypeError, ValueError):
+        return False

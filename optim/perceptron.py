@@ -19,7 +19,7 @@ class Perceptron:
     """Online perceptron updates of `weight` (1, n) or (n,) and optional `bias` (1,)."""
 
     def __init__(self, weight: Tensor, bias: Tensor | None = None, lr: float = 1.0) -> None:
-        if lr <= 0:
+        if not lr > 0:  # NaN too
             raise ValueError(f"Perceptron: lr must be > 0, got {lr}")
         if weight.ndim not in (1, 2) or (weight.ndim == 2 and weight.shape[0] != 1):
             raise ValueError(f"Perceptron: weight must have shape (n,) or (1, n), got "

@@ -32,7 +32,7 @@ def prox_l1_(params: Iterable[Tensor], threshold: float) -> None:
     """Soft-threshold in place: p <- sign(p) * max(|p| - threshold, 0).
 
     Use threshold = lr * alpha after each `optimizer.step()` (proximal gradient descent)."""
-    if threshold < 0:
+    if not threshold >= 0:  # NaN too
         raise ValueError(f"prox_l1_: threshold must be >= 0, got {threshold}")
     for p in params:
         shrunk = np.maximum(np.abs(p.data) - threshold, 0)
