@@ -44,21 +44,9 @@ from .ops.elementwise import (
     tanh,
     where,
 )
+from .ops.extremes import amax, amin, argmax, argmin, max, min
 from .ops.linalg import matmul
-from .ops.reduce import (
-    amax,
-    amin,
-    argmax,
-    argmin,
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    std,
-    sum,
-    var,
-)
+from .ops.reduce import log_softmax, logsumexp, mean, std, sum, var
 from .ops.shape import (
     broadcast_to,
     cat,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from . import elementwise, reduce, shape, smooth
+from . import elementwise, extremes, reduce, shape, smooth
 from .elementwise import Add, Div, Mul, Pow, Sub, arithmetic
 
 _METHODS = {
     elementwise: "exp log log1p sqrt abs sin cos tanh sigmoid relu clip clamp maximum minimum",
-    reduce: "sum mean var std amax amin logsumexp log_softmax max min argmax argmin",
+    reduce: "sum mean var std logsumexp log_softmax",
+    extremes: "amax amin max min argmax argmin",
     smooth: "softplus",
     shape: "reshape view flatten squeeze unsqueeze permute transpose expand broadcast_to",
 }

@@ -1,54 +1,21 @@
-"""Reductions: sum, amax/amin, log_softmax (primitives) and mean, var, std, logsumexp,
-max/min (composed)."""
+"""Reductions: sum and log_softmax (primitives), mean, var, std, logsumexp (composed).
+The extremes (amax, max, argmax, ...) are in extremes.py."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor, _make
+from .dims import _count, _dim_arg, _kept_shape, _reduced_shape, normalize_dims
 from .elementwise import _const
-
-
-def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
-    """`dim` as a sorted tuple of non-negative dims; None means every dim."""
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
-    n = ndim if ndim else 1  # a 0-d tensor accepts dim 0 and -1, as PyTorch
-    out = []
-    for d in dims:
-        if not -n <= d < n:
-            raise IndexError(
-                f"{op}: dim {d} is out of range for a tensor of {ndim} dims "
-                f"(expected {-n} to {n - 1})"
-            )
-        out.append(int(d) % n)
-    if len(set(out)) != len(out):
-        raise ShapeError(f"{op}: dim {dims} names a dim more than once")
-    return tuple(sorted(out)) if ndim else ()
-
-
-def _dim_arg(dim: Any, axis: Any, op: str) -> Any:
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"{op}: give dim or its alias axis, not both")
-        return axis
-    return dim
-
-
-def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[int, ...]:
-    """The shape with reduced dims kept as size 1."""
-    if dims is None:
-        return (1,) * len(shape)
-    return tuple(1 if i in dims else n for i, n in enumerate(shape))
-
+from .extremes import _first_extreme  # noqa: F401 (tests import it from here)
 
 _BLAS_SUM_FROM = 8192  # elements: below this numpy's own sum is as quick
+
 _BLAS_SUM_ROWS_UNDER = 128  # kept elements per row: from here numpy adds long rows well
 
 
@@ -91,37 +58,6 @@ class Sum(Function):
         return grad.reshape(ctx.kept).expand(ctx.in_shape), None, None
 
 
-class _Extreme(Function):
-    """amax/amin: the gradient is split evenly over tied extremes, as PyTorch."""
-
-    reduce: Any = None
-
-    @classmethod
-    def forward(cls, ctx, x, dims, keepdim):
-        if x.data.size == 0:
-            raise ShapeError(f"{cls.name().lower()}: cannot reduce an empty tensor {x.shape}")
-        out = _make(cls.reduce(x.data, axis=dims, keepdims=keepdim, out=...))
-        ctx.save_for_backward(x, out)
-        ctx.kept = _kept_shape(x.shape, dims)
-        ctx.dims = dims
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        hit = x.data == out.data.reshape(ctx.kept)
-        weight = hit / np.sum(hit, axis=ctx.dims, keepdims=True)
-        return grad.reshape(ctx.kept) * _const(weight.astype(grad.dtype)), None, None
-
-
-class Amax(_Extreme):
-    reduce = staticmethod(np.maximum.reduce)
-
-
-class Amin(_Extreme):
-    reduce = staticmethod(np.minimum.reduce)
-
-
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:  # noqa: A001
     """Sum over `dim` (int, tuple or None for all)."""
     return Sum.apply(x, normalize_dims(_dim_arg(dim, axis, "sum"), x.ndim, "sum"), keepdim)
@@ -147,16 +83,6 @@ def std(
 ) -> Tensor:
     """Standard deviation over `dim`: sqrt of `var`."""
     return var(x, dim, unbiased, keepdim, axis=axis).sqrt()
-
-
-def amax(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
-    """Largest value over `dim`; tied maxima share the gradient evenly."""
-    return Amax.apply(x, normalize_dims(_dim_arg(dim, axis, "amax"), x.ndim, "amax"), keepdim)
-
-
-def amin(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
-    """Smallest value over `dim`; tied minima share the gradient evenly."""
-    return Amin.apply(x, normalize_dims(_dim_arg(dim, axis, "amin"), x.ndim, "amin"), keepdim)
 
 
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
@@ -202,187 +128,3 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
         raise RuntimeError(f"log_softmax: expected a floating point tensor, got dtype {x.dtype} "
                         "(convert with .float() first)")
     return LogSoftmax.apply(x, normalize_dims(dim, x.ndim, "log_softmax"))
-
-
-class TakeAlongDim(Function):
-    """One value per position along `dim`, at `idx` (size 1 along `dim`): how max(dim) and
-    min(dim) pick their values, so that the gradient goes to the returned index only."""
-
-    @staticmethod
-    def forward(ctx, x, idx, dim, values=None):
-        """`values`, when given, are x's entries at idx, found on the way to idx."""
-        ctx.save_for_backward(idx)
-        ctx.dim, ctx.in_shape = dim, x.shape
-        if values is not None:
-            return _make(values.reshape(idx.shape))
-        data = x.data
-        if not data.flags.c_contiguous or idx.shape != _one_along(data.shape, dim):
-            return _make(np.take_along_axis(data, idx, axis=dim))
-        flat = data.reshape(-1).take(_flat_positions(data.shape, idx, dim))
-        return _make(flat.reshape(idx.shape))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (idx,) = ctx.saved_tensors
-        return PutAlongDim.apply(grad, idx, ctx.dim, ctx.in_shape), None, None, None
-
-
-class PutAlongDim(Function):
-    """Zeros of `shape` holding `grad` at `idx` along `dim`: TakeAlongDim's adjoint. Each
-    position receives at most one value, so a plain put does it; nothing accumulates."""
-
-    @staticmethod
-    def forward(ctx, grad, idx, dim, shape):
-        ctx.save_for_backward(idx)
-        ctx.dim = dim
-        out = np.zeros(shape, grad.dtype)
-        if idx.shape != _one_along(shape, dim) or grad.shape != idx.shape:
-            np.put_along_axis(out, idx, grad.data, axis=dim)
-        else:
-            out.reshape(-1)[_flat_positions(shape, idx, dim)] = grad.data.reshape(-1)
-        return _make(out)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (idx,) = ctx.saved_tensors
-        return TakeAlongDim.apply(grad, idx, ctx.dim), None, None, None
-
-
-def _flat_positions(shape: tuple[int, ...], idx: np.ndarray, dim: int) -> np.ndarray:
-    """Where the entries `idx` picks along `dim` sit in a C-order array of `shape`, as flat
-    positions (idx has size 1 along `dim`). One flat take or put with these is 3-4x faster
-    than numpy's take_along_axis, which indexes every dim."""
-    inner = math.prod(shape[dim + 1:])
-    outer = math.prod(shape[:dim])
-    positions = idx.reshape(outer, inner).astype(np.intp)  # the one array of that size
-    positions *= inner
-    if outer > 1:  # (window-major pooling reduces dim 0: one pass fewer)
-        positions += np.arange(0, outer * shape[dim] * inner, shape[dim] * inner)[:, None]
-    if inner > 1:
-        positions += np.arange(inner)
-    return positions.reshape(-1)
-
-
-def _one_along(shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
-    return shape[:dim] + (1,) + shape[dim + 1:]
-
-
-class MaxMin(NamedTuple):
-    """`(values, indices)` of `max(dim)` / `min(dim)`."""
-
-    values: Tensor
-    indices: Tensor
-
-
-def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:  # noqa: A001
-    """Without `dim`: the largest value (ties share the gradient). With an int `dim`:
-    `(values, indices)`, the gradient going to the returned index."""
-    if isinstance(dim, Tensor):
-        from .elementwise import maximum
-
-        return maximum(x, dim)
-    return _extreme_at(x, _dim_arg(dim, axis, "max"), keepdim, amax, np.argmax, "max")
-
-
-def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:  # noqa: A001
-    """Without `dim`: the smallest value. With an int `dim`: `(values, indices)`."""
-    if isinstance(dim, Tensor):
-        from .elementwise import minimum
-
-        return minimum(x, dim)
-    return _extreme_at(x, _dim_arg(dim, axis, "min"), keepdim, amin, np.argmin, "min")
-
-
-def _extreme_at(x: Tensor, dim: Any, keepdim: bool, whole: Any, arg: Any, op: str) -> Any:
-    if dim is None:
-        return whole(x)
-    if not isinstance(dim, int | np.integer):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    (d,) = normalize_dims(dim, x.ndim, op) or (0,)
-    if x.data.size == 0:
-        raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
-    if not x.ndim:
-        return MaxMin(x, _make(np.zeros((), np.int64)))
-    idx, best = _first_extreme(x.data, d, arg is np.argmax)
-    idx = np.expand_dims(idx, d)
-    values = TakeAlongDim.apply(x, idx, d, best)
-    if not keepdim:
-        values, idx = values.squeeze(d), np.squeeze(idx, d)
-    return MaxMin(values, _make(idx.astype(np.int64)))
-
-
-def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Index of the largest value (of the flattened tensor when `dim` is None)."""
-    return _arg(np.argmax, x, dim, keepdim, "argmax")
-
-
-def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Index of the smallest value (of the flattened tensor when `dim` is None)."""
-    return _arg(np.argmin, x, dim, keepdim, "argmin")
-
-
-def _arg(fn: Any, x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
-    if x.data.size == 0:
-        raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
-    if dim is None:
-        r = fn(x.data)
-        return _make(np.asarray(r, np.int64).reshape((1,) * x.ndim if keepdim else ()))
-    (d,) = normalize_dims(dim, x.ndim, op) or (None,)
-    if d is None:
-        return _make(np.asarray(fn(x.data, axis=d, keepdims=keepdim), np.int64))
-    idx = _first_extreme(x.data, d, fn is np.argmax)[0]
-    return _make(np.asarray(np.expand_dims(idx, d) if keepdim else idx, np.int64))
-
-
-def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> tuple[np.ndarray, Any]:
-    """np.argmax (or argmin) along `axis`, and the values there when found on the way.
-
-    numpy loops over the rows, which is slow when the axis is short and the rows are many
-    (a max-pooling window of 4). A knockout over the positions does whole-array passes
-    instead: 2-3x faster. A right entry wins only when strictly better, so ties keep the
-    first index, and the kept value is the left one too (numpy's maximum returns its second
-    operand on ties, so the left goes second: a tie of -0.0 and 0.0 keeps the first, as
-    PyTorch). NaN is the extreme, as in numpy and PyTorch, so a NaN found on the way hands
-    the work back to numpy, which gives no values. Indices found by the knockout come back
-    as int8, an eighth of the memory for the graph to keep."""
-    k = arr.shape[axis]
-    if not arr.flags.c_contiguous or not 2 <= k <= 8 or arr.size < 8192 or (
-        arr.dtype.kind != "f"
-    ):
-        return (np.argmax if largest else np.argmin)(arr, axis=axis), None
-    inner = math.prod(arr.shape[axis + 1:])
-    rows = arr.reshape(-1, k, inner).transpose(1, 0, 2)  # rows[j]: the values at position j
-    if inner == 1:
-        rows = rows[:, :, 0]
-    beats, keep = (np.greater, np.maximum) if largest else (np.less, np.minimum)
-    entries = []
-    for j in range(0, k - 1, 2):  # first round: the index is j plus whether j + 1 won
-        won = beats(rows[j + 1], rows[j]).view(np.int8)
-        entries.append((keep(rows[j + 1], rows[j]), won + np.int8(j) if j else won))
-    if k % 2:
-        entries.append((rows[k - 1], np.full(rows.shape[1:], k - 1, np.int8)))
-    while len(entries) > 1:
-        paired = []
-        for (lv, li), (rv, ri) in zip(entries[::2], entries[1::2]):  # li + won * (ri - li):
-            won = beats(rv, lv).view(np.int8)  # arithmetic, as np.where is slow on a random mask
-            paired.append((keep(rv, lv, out=lv if lv.base is None else None),
-                           li + won * (ri - li)))
-        entries = paired + ([entries[-1]] if len(entries) % 2 else [])
-    best, idx = entries[0]
-    if np.isnan(best).any():  # NaN propagates through keep, so any NaN reaches best
-        return (np.argmax if largest else np.argmin)(arr, axis=axis), None
-    shape = arr.shape[:axis] + arr.shape[axis + 1:]
-    return idx.reshape(shape), best.reshape(shape)  # int8: 1/8 of the memory
-
-
-def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
-    n = 1
-    for i, s in enumerate(shape):
-        if dims is None or i in dims:
-            n *= s
-    return n
-
-
-def _reduced_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[int, ...]:
-    return () if dims is None else tuple(n for i, n in enumerate(shape) if i not in dims)
-
