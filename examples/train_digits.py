@@ -7,6 +7,8 @@ the computation graph of one training step (.svg, once autograd.viz exists).
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 import time
 from pathlib import Path
 
@@ -49,6 +51,16 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[float, flo
     return loss, float((logits.argmax(dim=1).numpy() == y).mean())
 
 
+def progress_bar(steps: int, desc: str, quiet: bool = False) -> tqdm:
+    """A bar the loop advances with `update()`: in a terminal it redraws at most 10 times a
+    second and vanishes at the end of the epoch; written to a file or pipe (`make demo > log`)
+    it redraws about every tenth of the epoch and stays, so the log shows each epoch's n/n."""
+    if sys.stderr.isatty():
+        return tqdm(total=steps, desc=desc, leave=False, disable=quiet, mininterval=0.1)
+    return tqdm(total=steps, desc=desc, leave=True, disable=quiet, mininterval=0,
+                miniters=max(1, math.ceil(steps / 10)))
+
+
 def train(epochs: int = 20, batch_size: int = 32, limit: int | None = None,
           quiet: bool = False) -> dict:
     ag.manual_seed(0)
@@ -60,9 +72,9 @@ def train(epochs: int = 20, batch_size: int = 32, limit: int | None = None,
                                 shuffle=True)
     history = {"train_loss": [], "val_loss": []}
     for epoch in range(epochs):
-        bar = tqdm(loader, desc=f"epoch {epoch + 1:2d}/{epochs}", leave=False, disable=quiet)
+        bar = progress_bar(len(loader), f"epoch {epoch + 1:2d}/{epochs}", quiet)
         total, correct, seen = 0.0, 0, 0
-        for xb, yb in bar:
+        for xb, yb in loader:
             logits = model(xb)
             loss = F.cross_entropy(logits, yb)
             opt.zero_grad()
@@ -71,7 +83,10 @@ def train(epochs: int = 20, batch_size: int = 32, limit: int | None = None,
             total += loss.item() * len(yb)
             correct += int((logits.data.argmax(1) == yb.data).sum())
             seen += len(yb)
-            bar.set_postfix(loss=f"{total / seen:.3f}", acc=f"{correct / seen:.3f}")
+            bar.set_postfix(loss=f"{total / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
+            bar.update()  # counts the step, and redraws by mininterval/miniters
+        bar.refresh()  # the epoch's final n/n, whatever the last update drew
+        bar.close()
         sched.step()
         val_loss, val_acc = evaluate(model, x_test, y_test)
         history["train_loss"].append(total / seen)
@@ -131,9 +146,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--out", type=Path, default=Path("out"))
+    parser.add_argument("--limit", type=int, default=None,
+                        help="use only the first LIMIT images (a quick check)")
     args = parser.parse_args()
     start = time.perf_counter()
-    history = train(args.epochs)
+    history = train(args.epochs, limit=args.limit)
     written = write_outputs(history, args.out)
     print(f"trained {args.epochs} epochs in {time.perf_counter() - start:.1f} s")
     print(f"test accuracy: {history['test_accuracy']:.2%}")

@@ -1,5 +1,8 @@
 """`make demo`'s training code on a small subset: shapes, learning, outputs written."""
 
+import math
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,3 +42,22 @@ def test_data_split_is_stratified_and_scaled():
     assert x_train.shape[1:] == (1, 8, 8) and x_train.dtype == np.float32
     assert 0.0 <= x_train.min() and x_train.max() <= 1.0
     assert len(x_test) == 450 and set(np.unique(y_test)) == set(range(10))
+
+
+def test_progress_bar_advances_when_the_output_is_a_pipe(tmp_path):
+    """`make demo > log`: each epoch's bar counts its steps and ends at n/n, not 0/n."""
+    script = Path(__file__).resolve().parents[1] / "examples" / "train_digits.py"
+    run = subprocess.run([sys.executable, str(script), "--epochs", "2", "--limit", "300",
+                          "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    steps = math.ceil(math.ceil(300 * 0.75) / 32)  # 225 training images in batches of 32
+    for epoch in (1, 2):
+        counts = [(int(m[1]), int(m[2])) for m in
+                  re.finditer(rf"epoch +{epoch}/2: +\d+%\|[^|]*\| *(\d+)/(\d+)", run.stderr)]
+        assert counts, run.stderr[-2000:]
+        assert all(total == steps for _, total in counts), counts
+        done = [n for n, _ in counts]
+        assert done[-1] == steps, counts  # the epoch's last drawing reads n/n
+        assert done == sorted(done) and len(set(done)) > 2, counts  # and it advanced on the way
+    assert "test accuracy" in run.stdout
