@@ -30,16 +30,21 @@ class Conv2d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+                raise ValueError(f"Conv2d: {name} must be an int >= 0, got {n!r}")
+        if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups < 1:
+            raise ValueError(f"Conv2d: groups must be a positive integer, got {groups!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: in_channels={in_channels} and out_channels={out_channels} must both "
                 f"be divisible by groups={groups}"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = _pair(stride, "stride", "Conv2d")
-        self.padding = _pair(padding, "padding", "Conv2d")
-        self.dilation = _pair(dilation, "dilation", "Conv2d")
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = _pair(stride, "stride", "Conv2d", 1)
+        self.padding = _pair(padding, "padding", "Conv2d", 0)
+        self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
         dtype = dtype or np.float32
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype))
@@ -67,9 +72,19 @@ class Conv2d(Module):
         return s + ("" if self.bias is not None else ", bias=False")
 
 
+def _check_pool(kernel_size: Any, stride: Any, padding: Any, op: str) -> None:
+    k = _pair(kernel_size, "kernel_size", op, 1)
+    if stride is not None:
+        _pair(stride, "stride", op, 1)
+    p = _pair(padding, "padding", op, 0)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
+
+
 class MaxPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
+        _check_pool(kernel_size, stride, padding, "MaxPool2d")
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
 
@@ -85,6 +100,7 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  count_include_pad: bool = True) -> None:
         super().__init__()
+        _check_pool(kernel_size, stride, padding, "AvgPool2d")
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
         self.count_include_pad = count_include_pad

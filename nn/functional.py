@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.errors import ShapeError
 from autograd.random import generator
 
 from .losses import (
@@ -34,11 +35,28 @@ __all__ = [
 ]
 
 
-def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int | np.integer) else tuple(value)
-    if len(pair) != 2:
-        raise ValueError(f"{op}: {name} must be an int or a pair, got {value!r}")
+def _pair(value: Any, name: str, op: str, least: int | None = None) -> tuple[int, int]:
+    """An int or a pair of ints, as a pair; with `least`, each must be at least that."""
+    is_int = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    pair = (value, value) if is_int else tuple(value) if isinstance(value, tuple | list) else ()
+    if len(pair) != 2 or not all(isinstance(v, int | np.integer) for v in pair):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if least is not None and min(pair) < least:
+        what = "positive" if least == 1 else f">= {least}"
+        raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
     return int(pair[0]), int(pair[1])
+
+
+def _check_fits(x: Tensor, extent: tuple[int, int], padding: tuple[int, int], kernel: str,
+                op: str) -> None:
+    """Refuse a kernel larger than the padded input, naming the user's (N, C, H, W) shape."""
+    size = (x.shape[-2] + 2 * padding[0], x.shape[-1] + 2 * padding[1])
+    if extent[0] > size[0] or extent[1] > size[1]:
+        raise ShapeError(
+            f"{op}: the padded input is {size[0]} x {size[1]} per channel (input shape "
+            f"{x.shape}, padding {padding}), smaller than the kernel's {extent[0]} x {extent[1]} "
+            f"({kernel}); the kernel cannot be larger than the padded input"
+        )
 
 
 # ---- activations -------------------------------------------------------------------------
@@ -107,12 +125,17 @@ def conv2d(
     rows: 8-10x faster than copying windows three values wide. The backward's fold then
     adds the gradient back, one strided slice per kernel offset.
     """
-    stride, padding, dilation = (_pair(v, n, "conv2d") for v, n in
-                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    stride, padding, dilation = (_pair(v, n, "conv2d", least) for v, n, least in
+                                 ((stride, "stride", 1), (padding, "padding", 0),
+                                  (dilation, "dilation", 1)))
     if x.ndim != 4:
         raise ValueError(f"conv2d: expected input of shape (N, C, H, W), got {x.shape}")
+    if isinstance(groups, bool) or not isinstance(groups, int | np.integer) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive integer, got {groups!r}")
     n, c, _, _ = x.shape
     o, c_per_group, kh, kw = weight.shape
+    extent = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    _check_fits(x, extent, padding, f"kernel_size {(kh, kw)}, dilation {dilation}", "conv2d")
     if c != c_per_group * groups:
         raise ValueError(
             f"conv2d: weight {weight.shape} with groups={groups} expects {c_per_group * groups} "
@@ -143,13 +166,14 @@ def conv2d(
 # ---- pooling -------------------------------------------------------------------------------
 def _pool_windows(x: Tensor, kernel_size: Any, stride: Any, padding: Any, fill: float,
                   op: str) -> Tensor:
-    k = _pair(kernel_size, "kernel_size", op)
-    s = k if stride is None else _pair(stride, "stride", op)
-    p = _pair(padding, "padding", op)
+    k = _pair(kernel_size, "kernel_size", op, 1)
+    s = k if stride is None else _pair(stride, "stride", op, 1)
+    p = _pair(padding, "padding", op, 0)
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
+    _check_fits(x, k, p, f"kernel_size {k}", op)
     if p != (0, 0):
         widths = ((0, 0),) * (x.ndim - 2) + ((p[0], p[0]), (p[1], p[1]))
         x = ag.pad(x, widths, value=fill)
@@ -159,6 +183,8 @@ def _pool_windows(x: Tensor, kernel_size: Any, stride: Any, padding: Any, fill: 
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """Max over each window; the gradient goes to the first maximum, as PyTorch."""
     win = _pool_windows(x, kernel_size, stride, padding, -np.inf, "max_pool2d")
+    if not win.numel():  # an empty batch: nothing to compare, the empty result of the shape
+        return win.sum(dim=(-2, -1))
     # Gather window-major, (kH*kW, ...): the max then compares whole contiguous arrays, one
     # per window position, instead of kH*kW values at a time.
     if _channels_innermost(win):  # (kH*kW, N, Ho, Wo, C), copying whole channel runs
@@ -166,7 +192,8 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         cols = win.permute(4, 5, 0, 2, 3, 1).reshape(kh * kw, n, ho, wo, c)
         return cols.max(dim=0).values.permute(0, 3, 1, 2)
     batch = tuple(range(win.ndim - 2))
-    cols = win.permute(win.ndim - 2, win.ndim - 1, *batch).reshape((-1,) + win.shape[:-2])
+    window = win.shape[-2] * win.shape[-1]  # not -1: ambiguous for an empty batch
+    cols = win.permute(win.ndim - 2, win.ndim - 1, *batch).reshape((window,) + win.shape[:-2])
     return cols.max(dim=0).values
 
 

@@ -69,6 +69,8 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 def xavier_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(t)
+    if not t.numel():  # nothing to fill, and a fan may be 0: a no-op, as PyTorch
+        return t
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(t, -bound, bound)
 
@@ -76,6 +78,8 @@ def xavier_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
 def xavier_normal_(t: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(t)
+    if not t.numel():
+        return t
     return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
@@ -90,7 +94,11 @@ def _kaiming_std(t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
 def kaiming_uniform_(
     t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
-    """He: U(-b, b) with b = gain * sqrt(3 / fan)."""
+    """He: U(-b, b) with b = gain * sqrt(3 / fan). A tensor with no elements (Linear(0, n))
+    is left as it is, as PyTorch does: its fan may be 0."""
+    if not t.numel():
+        _fans(t)
+        return t
     bound = math.sqrt(3.0) * _kaiming_std(t, a, mode, nonlinearity)
     return uniform_(t, -bound, bound)
 
@@ -99,6 +107,9 @@ def kaiming_normal_(
     t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan)."""
+    if not t.numel():
+        _fans(t)
+        return t
     return normal_(t, 0.0, _kaiming_std(t, a, mode, nonlinearity))
 
 

@@ -17,6 +17,9 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: object = None) -> None:
         super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+                raise ValueError(f"Linear: {name} must be an int >= 0, got {n!r}")
         self.in_features, self.out_features = in_features, out_features
         dtype = dtype or np.float32
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
@@ -49,7 +52,13 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim, self.end_dim)
+        nd = x.ndim
+        valid = all(-nd <= d < nd for d in (self.start_dim, self.end_dim))
+        if x.numel() or not valid or self.start_dim % nd > self.end_dim % nd:
+            return x.flatten(self.start_dim, self.end_dim)  # (its errors for bad dims)
+        # empty (an N = 0 batch): flatten's -1 would be ambiguous, so name the merged size
+        s, e = self.start_dim % nd, self.end_dim % nd
+        return x.reshape(x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:])
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -111,7 +111,7 @@ def test_loader_over_a_sequence_of_samples():
 
 
 def test_loader_rejects_bad_batch_size():
-    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="DataLoader: batch_size must be a positive integer"):
         DataLoader(dataset(), batch_size=0)
 
 
