@@ -9,8 +9,8 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.viz_recording import recording
 from autograd.tensor import RemovableHandle
+from autograd.viz_recording import recording
 
 
 class Parameter(Tensor):
@@ -234,7 +234,8 @@ class Module:
         """Copy values into the existing parameters and buffers, cast to their dtypes.
 
         Everything is checked first: with `strict`, missing or unexpected keys fail; a shape
-        mismatch always fails. On failure nothing has been copied."""
+        mismatch, or a value that is not numbers (a string, None, an object or complex array),
+        always fails, naming the key. On failure nothing has been copied."""
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -243,18 +244,23 @@ class Module:
             problems.append(f"missing keys {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
+        values = {}
         for k, target in own.items():
             if k in state_dict:
-                shape = np.shape(_array(state_dict[k]))
-                if shape != target.shape:
-                    problems.append(f"{k}: expected shape {target.shape}, got {shape}")
+                value = _numbers(state_dict[k])
+                if value is None:
+                    problems.append(f"{k}: expected numbers castable to {target.dtype}, got "
+                                    f"{_describe(state_dict[k])}")
+                elif value.shape != target.shape:
+                    problems.append(f"{k}: expected shape {target.shape}, got {value.shape}")
+                else:
+                    values[k] = value
         if problems:
             raise RuntimeError(
                 f"load_state_dict: {type(self).__name__} cannot load: " + "; ".join(problems)
             )
-        for k, target in own.items():
-            if k in state_dict:
-                np.copyto(target.data, _array(state_dict[k]), casting="unsafe")
+        for k, value in values.items():
+            np.copyto(own[k].data, value, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing ---------------------------------------------------------------------
@@ -269,5 +275,19 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _array(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+def _numbers(value: Any) -> np.ndarray | None:
+    """`value` as a bool, int or float array, or None when it is anything else."""
+    value = value.data if isinstance(value, Tensor) else value
+    if value is None or isinstance(value, str | bytes):
+        return None
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists, objects numpy cannot hold
+        return None
+    return arr if arr.dtype.kind in "biuf" else None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Tensor | np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    return f"{type(value).__name__} {value!r}"[:80]
