@@ -7,7 +7,6 @@ runs once. Broadcasting is undone here, in `_sum_to`, for every op alike.
 
 from __future__ import annotations
 
-import sys
 from heapq import heappop, heappush
 from typing import Any, Sequence
 
@@ -17,8 +16,8 @@ from .function import _FREED_MESSAGE, Function
 from .grad_mode import _mode
 from .ops.reduce import Sum
 from .ops.shape import Reshape
-from .viz_recording import recording
 from .tensor import Tensor, _make, _RetainGrad
+from .viz_recording import recording
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Any) -> Tensor:
@@ -76,10 +75,11 @@ def _run_hooks(hooks: list, grad: Tensor, retained: list) -> Tensor:
 
 
 def _store_retained(retained: list, create_graph: bool) -> None:
+    """Store the gradients retain_grad() asked for, each in an array of its own."""
     for hook, grad in retained:
         t = hook.tensor()
         if t is not None:
-            g = grad if create_graph else grad.detach()
+            g = grad if create_graph else _make(grad.data.copy())
             t.grad = g if t.grad is None else t.grad + g
 
 
@@ -105,14 +105,25 @@ def run_backward(
     retain_graph: bool,
     create_graph: bool,
     inputs: Sequence[Tensor] | None = None,
+    accumulate: bool = True,
 ) -> dict:
-    """Backpropagate from `outputs`. Without `inputs`, accumulate into leaves' `.grad`;
-    with `inputs`, return {input key: gradient} and leave `.grad` alone.
+    """Backpropagate from `outputs`, then add the results into the `.grad` of every leaf, or
+    of `inputs` only when given; with `accumulate=False` leave `.grad` alone. Returns the
+    gradients of the leaves (or `inputs`) as {node or leaf: gradient}.
 
     Nodes are numbered as they are recorded, so a node's consumers all carry larger numbers:
     taking nodes from a max-heap by number runs each one after everything that feeds it a
-    gradient, without a separate topological sort."""
+    gradient, without a separate topological sort.
+
+    Ownership is decided by where an array came from. A pending gradient is owned when it
+    was made in this pass: the engine's own sum of two gradients, or a new array that a
+    built-in VJP returned (not the gradient it was handed, not a view). Only owned arrays
+    are added to in place or become a `.grad` without a copy. Whatever user code has seen
+    (the caller's `gradient=`, a hook's argument or result, a custom Function's result, a
+    retained gradient) is never owned, so nothing later writes to it. No `.grad` changes
+    until the whole pass, every hook included, has succeeded."""
     grads: dict = {}
+    owned: set = set()
     heap: list = []
     for i, (out, g) in enumerate(zip(outputs, gradients)):
         if not out._rg:
@@ -121,20 +132,21 @@ def run_backward(
                 "did you create it under no_grad() or from tensors without requires_grad?"
             )
         key = out._node if out._node is not None else out
-        g = _as_grad(g, out)
+        seed = _as_grad(g, out)
         if key in grads:
-            grads[key] = grads[key] + g
+            grads[key] = grads[key] + seed
+            owned.add(key)
         else:
-            grads[key] = g
+            grads[key] = seed
+            if g is None:  # the implicit ones() was made here
+                owned.add(key)
             if out._node is not None:
                 heappush(heap, (-key.seq, key))
     wanted = useful = None
     if inputs is not None:
-        wanted = {t._node if t._node is not None else t for t in inputs}
-        useful = _useful(_topo_order([n for _, n in heap]), wanted) | wanted
-    # The caller's gradient arrays must never become a leaf's .grad by aliasing.
-    handed = {id(g.data) for g in grads.values()}
-    captured: dict = {}
+        wanted = {t._node if t._node is not None else t: t for t in inputs}
+        useful = _useful(_topo_order([n for _, n in heap]), wanted)
+    captured: dict = {}  # leaf or wanted node -> (gradient, owned)
     retained: list = []
     prev_mode, prev_frees = _mode.enabled, _mode.frees_saved
     _mode.enabled = create_graph  # an ordinary backward records no graph
@@ -149,7 +161,7 @@ def run_backward(
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, retained)
             if wanted is not None and node in wanted:
-                captured[node] = grad
+                captured[node] = (grad, node in owned and node.hooks is None)
             if not node.shape:
                 node.grad_value = float(grad.data)
             if grad_norms:
@@ -165,91 +177,77 @@ def run_backward(
                     f"backward: {node.name()}.backward returned {len(in_grads)} gradients; "
                     f"expected {len(parents)}, one per forward argument"
                 )
+            builtin = node.builtin and not create_graph
             for p, g in zip(parents, in_grads):
                 if p is None or g is None or (useful is not None and p not in useful):
                     continue
                 if g.__class__ is not Tensor:
                     g = g if isinstance(g, Tensor) else Tensor(g)
                 data = g.data
+                fresh = builtin and g is not grad and data.base is None and (
+                    len(in_grads) == 1 or _given_once(g, p, parents, in_grads))
                 if data.shape != p.shape:
                     g = _sum_to(g, p.shape, node)
+                    fresh = g.data.base is None  # a new sum, not a view of what came in
                 dtype = data.dtype
                 if dtype is not p.dtype and dtype != p.dtype:  # (builtin dtypes are singletons)
                     g = g.to(p.dtype)
+                    fresh = True  # a new array
                 old = grads.get(p)
-                if old is not None:  # same shape and dtype: add the arrays unless recording
-                    if create_graph:
-                        grads[p] = old + g
-                    elif old.data.ndim and _sole_owner(old, handed):  # 0-d: no gain
-                        np.add(old.data, g.data, out=old.data)
-                    else:
-                        grads[p] = _make(np.add(old.data, g.data, out=...))
-                else:
+                if old is None:
                     grads[p] = g
+                    if fresh:
+                        owned.add(p)
                     if isinstance(p, Function):
                         heappush(heap, (-p.seq, p))
-        for leaf, grad in grads.items():
+                elif create_graph:
+                    grads[p] = old + g
+                elif p in owned:
+                    np.add(old.data, g.data, out=old.data)
+                else:
+                    grads[p] = _make(np.add(old.data, g.data, out=...))
+                    owned.add(p)
+        for leaf, grad in grads.items():  # the leaves: every hook runs before any .grad changes
+            mine = leaf in owned and not leaf._hooks
             if leaf._hooks is not None:
                 grad = _run_hooks(leaf._hooks, grad, retained)
-            if wanted is not None:
-                if leaf in wanted:
-                    captured[leaf] = grad
-            else:
-                _accumulate(leaf, grad, create_graph, handed)
+            if wanted is None or leaf in wanted:
+                captured[leaf] = (grad, mine)
     finally:
         _mode.enabled, _mode.frees_saved = prev_mode, prev_frees
+    if accumulate:
+        for key, (grad, mine) in captured.items():
+            _accumulate(key if wanted is None else wanted[key], grad, create_graph, mine)
     _store_retained(retained, create_graph)
-    return captured
+    return {key: grad for key, (grad, _) in captured.items()}
 
 
-def _sole_owner(grad: Tensor, handed: set) -> bool:
-    """Whether the engine's pending gradient `grad` may be added to in place: nothing but
-    the gradient table holds the Tensor, nothing but the Tensor holds its array, and the
-    array is a writeable base that the caller did not pass in. Another path's gradient
-    (Add hands one Tensor to both inputs), a hook's or retain_grad's reference, a saved
-    tensor or a view keeps the copying add."""
-    arr = grad.data  # the references counted: the table's, the caller's and this call's
-    return (sys.getrefcount(grad) <= 4 and arr.base is None and arr.flags.writeable
-            and sys.getrefcount(arr) <= 3 and id(arr) not in handed)
+def _given_once(g: Tensor, p: Any, parents: tuple, in_grads: tuple) -> bool:
+    """Whether a VJP returned the Tensor `g` for no input but `p` (x * x returns one product
+    for both of its edges to x, which is fine; one array must not become two inputs' own)."""
+    return all(h is not g or q is p for q, h in zip(parents, in_grads))
 
 
-def _useful(order: list[Function], wanted: set) -> set:
-    """The nodes from which some wanted input can be reached (the rest need no gradient)."""
-    useful: set = set()
+def _useful(order: list[Function], wanted: dict) -> set:
+    """The wanted keys and the nodes from which one can be reached (the rest need no grad)."""
+    useful: set = set(wanted)
     for node in reversed(order):
-        if node in wanted or any(p in useful or p in wanted for p in node.parents if p is not None):
+        if any(p in useful for p in node.parents if p is not None):
             useful.add(node)
     return useful
 
 
-def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool, handed: set) -> None:
-    """Add grad into leaf.grad. Without create_graph the stored array must be the leaf's own
-    (optimisers and clipping change .grad in place), so it is copied unless nothing else can
-    reach it: not handed to another leaf or the caller, and not a view of a shared array."""
+def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool, owned: bool) -> None:
+    """Add `grad` into `tensor.grad`. Without create_graph the stored array is the tensor's
+    own (optimisers and clipping change `.grad` in place): an array the engine does not own
+    is copied, and an existing `.grad` is replaced by a new sum, never written to."""
     if create_graph:
-        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
-        return
-    arr = grad.data
-    if leaf.grad is not None:
-        leaf.grad = _make(np.add(leaf.grad.data, arr, out=...))
-        return
-    if not _owned(arr, handed):
-        arr = arr.copy()
-    handed.add(id(arr))
-    leaf.grad = _make(arr)
-
-
-def _owned(arr: np.ndarray, handed: set) -> bool:
-    """Whether `arr` (or the array it views) is referenced by nothing but this gradient."""
-    if id(arr) in handed or not arr.flags.writeable:
-        return False
-    base = arr.base
-    # A view is owned when its base is a plain array held only by the view: the three
-    # references counted are the view's .base, the local `base` and getrefcount's argument.
-    return base is None or (
-        type(base) is np.ndarray and base.base is None and id(base) not in handed
-        and sys.getrefcount(base) <= 3
-    )
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif tensor.grad is None:
+        tensor.grad = _make(grad.data if owned else grad.data.copy())
+    else:
+        out = grad.data if owned else ...
+        tensor.grad = _make(np.add(tensor.grad.data, grad.data, out=out))
 
 
 def backward(
@@ -259,15 +257,14 @@ def backward(
     create_graph: bool = False,
     inputs: Any = None,
 ) -> None:
-    """`tensor.backward()`: accumulate gradients into the leaves' `.grad`."""
+    """`tensor.backward()`: accumulate gradients into the leaves' `.grad` (or `inputs`')."""
     retain = create_graph if retain_graph is None else retain_graph
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        for t, g in zip(inputs, grad(tensor, inputs, gradient, retain, create_graph, True)):
-            if g is not None:
-                _accumulate(t, g, create_graph, set())
-        return
-    run_backward([tensor], [gradient], retain, create_graph)
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor) or not t._rg:
+                raise RuntimeError(f"backward: inputs[{i}] does not require grad")
+    run_backward([tensor], [gradient], retain, create_graph, inputs)
 
 
 def grad(
@@ -291,7 +288,7 @@ def grad(
         if not isinstance(t, Tensor) or not t._rg:
             raise RuntimeError(f"grad: input {i} does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
-    captured = run_backward(outputs, list(grad_outputs), retain, create_graph, inputs)
+    captured = run_backward(outputs, list(grad_outputs), retain, create_graph, inputs, False)
     result = []
     for i, t in enumerate(inputs):
         g = captured.get(t._node if t._node is not None else t)

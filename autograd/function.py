@@ -70,6 +70,12 @@ class Function:
     __slots__ = ("parents", "saved", "needs_input_grad", "shape", "dtype", "hooks", "seq",
                  "value", "grad_value", "grad_norm", "scope", "__dict__")
 
+    builtin = False  # a VJP of this package's own ops: its new arrays are the engine's to reuse
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.builtin = cls.__module__.startswith(__package__ + ".")
+
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *args)")
