@@ -232,13 +232,16 @@ def batch_norm(
     """Normalise over every dim but the channels (dim 1).
 
     Training uses the batch's mean and biased variance and updates the running mean and
-    the unbiased running variance in place; eval uses the running statistics.
+    the unbiased running variance in place (an empty batch leaves them); eval uses the
+    running statistics.
     """
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {x.shape}")
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    if training:
+    if training and not x.numel():  # an empty batch, as PyTorch: empty output, stats kept
+        centered, var = x, ag.zeros(shape, dtype=x.dtype)
+    elif training:
         count = x.numel() // x.shape[1]
         if count <= 1:
             raise ValueError(

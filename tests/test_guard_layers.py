@@ -177,3 +177,22 @@ def test_dataloader_checks_batch_size_at_construction(bad):
 def test_dataloader_accepts_numpy_ints():
     loader = nn.data.DataLoader(nn.data.TensorDataset(np.arange(5.0)), batch_size=np.int64(2))
     assert [b[0].shape for b in loader] == [(2,), (2,), (1,)]
+
+
+@pytest.mark.parametrize("lib_shape", [(0, 2, 3, 3), (0, 2)])
+def test_batch_norm_training_on_an_empty_batch_matches_torch(lib_shape):
+    make = (nn.BatchNorm2d, torch.nn.BatchNorm2d) if len(lib_shape) == 4 else (
+        nn.BatchNorm1d, torch.nn.BatchNorm1d)
+    bn, tbn = make[0](2), make[1](2)
+    x = ag.zeros(lib_shape, requires_grad=True)
+    tx = torch.zeros(lib_shape, requires_grad=True)
+    out, tout = bn(x), tbn(tx)
+    assert out.shape == tuple(tout.shape)
+    out.sum().backward()
+    tout.sum().backward()
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        np.testing.assert_array_equal(getattr(bn, name).data, getattr(tbn, name).numpy())
+    np.testing.assert_array_equal(bn.weight.grad.data, tbn.weight.grad.numpy())
+    np.testing.assert_array_equal(bn.bias.grad.data, tbn.bias.grad.numpy())
+    with pytest.raises(ValueError, match="training needs more than one value per channel"):
+        bn(ag.zeros((1, 2) + lib_shape[2:]) if len(lib_shape) == 2 else ag.zeros((1, 2, 1, 1)))
