@@ -10,6 +10,7 @@ import torch.nn.functional as TF
 import autograd as ag
 import nn
 import nn.functional as F
+import optim
 
 from helpers import TOL, assert_close
 
@@ -124,18 +125,12 @@ def test_all_targets_ignored_give_torchs_nan_and_a_zero_gradient(reduction, weig
 
 def test_a_step_after_an_all_ignored_batch_keeps_the_model_finite():
     model = nn.Linear(3, 4)
-    opt = ag_optim_sgd(model)
+    opt = optim.SGD(model.parameters(), lr=0.1)
     loss = F.cross_entropy(model(ag.ones((2, 3))), np.array([-100, -100]))
     assert np.isnan(loss.data)
     loss.backward()
     opt.step()
     assert all(np.isfinite(p.data).all() for p in model.parameters())
-
-
-def ag_optim_sgd(model):
-    import optim
-
-    return optim.SGD(model.parameters(), lr=0.1)
 
 
 EMPTY = [
