@@ -4,7 +4,9 @@
 - cnn_graph.svg: one training step of the digits CNN (examples/train_digits.py) on 4 images,
   one node per module, coloured by gradient norm.
 
-tests/test_viz.py reruns this script and checks the committed SVGs are current.
+tests/test_viz.py reruns this script and checks the committed SVGs are current in what does not
+depend on the machine (ops, names, shapes, modules, edges: tools/graph_labels.py).
+`python tools/execute_notebooks.py` reruns it after re-executing the notebooks.
 """
 
 from __future__ import annotations
