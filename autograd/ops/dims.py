@@ -13,7 +13,12 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     """`dim` as a sorted tuple of non-negative dims; None means every dim."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    if isinstance(dim, int | np.integer):
+        dims = (dim,)
+    elif isinstance(dim, tuple | list) and all(isinstance(d, int | np.integer) for d in dim):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
     n = ndim if ndim else 1  # a 0-d tensor accepts dim 0 and -1, as PyTorch
     out = []
     for d in dims:

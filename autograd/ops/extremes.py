@@ -16,26 +16,47 @@ from .elementwise import _const
 
 
 class _Extreme(Function):
-    """amax/amin: the gradient is split evenly over tied extremes, as PyTorch."""
+    """amax/amin: the gradient is split evenly over tied extremes, as PyTorch. For `op` "max"
+    or "min" (the whole tensor: max() without a dim) a NaN result sends it to the NaNs only,
+    as PyTorch's max(); amax's NaN gradient everywhere is PyTorch's too."""
 
     reduce: Any = None
 
     @classmethod
-    def forward(cls, ctx, x, dims, keepdim):
+    def forward(cls, ctx, x, dims, keepdim, op):
         if x.data.size == 0:
-            raise ShapeError(f"{cls.name().lower()}: cannot reduce an empty tensor {x.shape}")
+            _check_not_empty(op, x.shape, dims)
         out = _make(cls.reduce(x.data, axis=dims, keepdims=keepdim, out=...))
         ctx.save_for_backward(x, out)
         ctx.kept = _kept_shape(x.shape, dims)
         ctx.dims = dims
+        ctx.whole = op in ("max", "min")
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        hit = x.data == out.data.reshape(ctx.kept)
-        weight = hit / np.sum(hit, axis=ctx.dims, keepdims=True)
-        return grad.reshape(ctx.kept) * _const(weight.astype(grad.dtype)), None, None
+        if ctx.whole and np.isnan(out.data):
+            hit = np.isnan(x.data)
+        else:
+            hit = x.data == out.data.reshape(ctx.kept)
+        count = np.sum(hit, axis=ctx.dims, keepdims=True)
+        if not count.all():  # NaN extremes hit nothing: NaN, as PyTorch, without 0/0's warning
+            count = np.where(count, count, np.nan)
+        weight = hit / count
+        return grad.reshape(ctx.kept) * _const(weight.astype(grad.dtype)), None, None, None
+
+
+def _check_not_empty(op: str, shape: tuple[int, ...], dims: tuple[int, ...] | None) -> None:
+    """Raise for a reduction over an empty dim (it has no extreme), as PyTorch; a reduction
+    over the other dims of an empty tensor gives an empty result."""
+    if dims is None:
+        raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {shape} over all "
+                         "its dims (there is no extreme); pass a dim that is not empty")
+    for d in dims:
+        if shape[d] == 0:
+            raise ShapeError(f"{op}: cannot reduce over dim {d}, which has size 0 (shape "
+                             f"{shape}); only the non-empty dims of an empty tensor reduce")
 
 
 class Amax(_Extreme):
@@ -48,12 +69,14 @@ class Amin(_Extreme):
 
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
     """Largest value over `dim`; tied maxima share the gradient evenly."""
-    return Amax.apply(x, normalize_dims(_dim_arg(dim, axis, "amax"), x.ndim, "amax"), keepdim)
+    dims = normalize_dims(_dim_arg(dim, axis, "amax"), x.ndim, "amax")
+    return Amax.apply(x, dims, keepdim, "amax")
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
     """Smallest value over `dim`; tied minima share the gradient evenly."""
-    return Amin.apply(x, normalize_dims(_dim_arg(dim, axis, "amin"), x.ndim, "amin"), keepdim)
+    dims = normalize_dims(_dim_arg(dim, axis, "amin"), x.ndim, "amin")
+    return Amin.apply(x, dims, keepdim, "amin")
 
 
 class TakeAlongDim(Function):
@@ -133,7 +156,7 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) 
         from .elementwise import maximum
 
         return maximum(x, dim)
-    return _extreme_at(x, _dim_arg(dim, axis, "max"), keepdim, amax, np.argmax, "max")
+    return _extreme_at(x, _dim_arg(dim, axis, "max"), keepdim, Amax, np.argmax, "max")
 
 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:  # noqa: A001
@@ -142,17 +165,20 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) 
         from .elementwise import minimum
 
         return minimum(x, dim)
-    return _extreme_at(x, _dim_arg(dim, axis, "min"), keepdim, amin, np.argmin, "min")
+    return _extreme_at(x, _dim_arg(dim, axis, "min"), keepdim, Amin, np.argmin, "min")
 
 
 def _extreme_at(x: Tensor, dim: Any, keepdim: bool, whole: Any, arg: Any, op: str) -> Any:
     if dim is None:
-        return whole(x)
+        if keepdim:
+            raise TypeError(f"{op}: keepdim=True needs a dim (as in PyTorch, {op}() of the "
+                            f"whole tensor has no keepdim); use a{op}(x, keepdim=True)")
+        return whole.apply(x, None, False, op)
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     (d,) = normalize_dims(dim, x.ndim, op) or (0,)
     if x.data.size == 0:
-        raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
+        _check_not_empty(op, x.shape, (d,))
     if not x.ndim:
         return MaxMin(x, _make(np.zeros((), np.int64)))
     idx, best = _first_extreme(x.data, d, arg is np.argmax)
@@ -174,12 +200,13 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 def _arg(fn: Any, x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
+    dims = None if dim is None else normalize_dims(dim, x.ndim, op)
     if x.data.size == 0:
-        raise ShapeError(f"{op}: cannot reduce an empty tensor {x.shape}")
+        _check_not_empty(op, x.shape, dims)
     if dim is None:
         r = fn(x.data)
         return _make(np.asarray(r, np.int64).reshape((1,) * x.ndim if keepdim else ()))
-    (d,) = normalize_dims(dim, x.ndim, op) or (None,)
+    (d,) = dims or (None,)
     if d is None:
         return _make(np.asarray(fn(x.data, axis=d, keepdims=keepdim), np.int64))
     idx = _first_extreme(x.data, d, fn is np.argmax)[0]

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from ..dtypes import float16, float32
 from ..function import Function
 from ..tensor import Tensor, _make
 from .dims import _count, _dim_arg, _kept_shape, _reduced_shape, normalize_dims
-from .elementwise import _const
+from .elementwise import _const, where
 from .extremes import _first_extreme  # noqa: F401 (tests import it from here)
 
 _BLAS_SUM_FROM = 8192  # elements: below this numpy's own sum is as quick
@@ -64,25 +65,58 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) 
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
-    """Mean over `dim`."""
+    """Mean over `dim`; NaN over no elements, as PyTorch."""
     dims = normalize_dims(_dim_arg(dim, axis, "mean"), x.ndim, "mean")
-    return Sum.apply(x, dims, keepdim) / _count(x.shape, dims)
+    n = _count(x.shape, dims)
+    if x.dtype is float16:  # accumulate in float32, as PyTorch: float16 sums overflow at 65504
+        return _per_count(Sum.apply(x.to(float32), dims, keepdim), n).to(x.dtype)
+    return _per_count(Sum.apply(x, dims, keepdim), n)
+
+
+def _per_count(total: Tensor, n: int) -> Tensor:
+    """`total / n`, and NaN for n == 0 (made without numpy's 0/0 warning)."""
+    return total / n if n > 0 else total * math.nan
 
 
 def var(
     x: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *, axis: Any = None
 ) -> Tensor:
-    """Variance over `dim`; `unbiased=True` divides by n - 1 (Bessel's correction)."""
+    """Variance over `dim`; `unbiased=True` divides by n - 1 (Bessel's correction). As
+    PyTorch: NaN where n - 1 (or n) is 0, and float16 computed in float32."""
     dims = normalize_dims(_dim_arg(dim, axis, "var"), x.ndim, "var")
+    if x.dtype is float16:
+        return var(x.to(float32), dims, unbiased, keepdim).to(x.dtype)
     centered = x - mean(x, dims, keepdim=True)
-    return Sum.apply(centered * centered, dims, keepdim) / (_count(x.shape, dims) - int(unbiased))
+    squares = Sum.apply(centered * centered, dims, keepdim)
+    return _per_count(squares, _count(x.shape, dims) - int(unbiased))
+
+
+class StdSqrt(Function):
+    """sqrt(var) for std. Primitive for the kink: sqrt'(0) is infinite, and var'(x) is 0 for a
+    constant x, so composed they give 0 * inf = NaN. PyTorch defines std's gradient as 0
+    where std is 0; the division is masked first, so double backward stays finite too."""
+
+    @staticmethod
+    def forward(ctx, v):
+        out = _make(np.sqrt(v.data))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        zero = out.data == 0
+        return where(zero, 0.0, grad / (where(zero, 1.0, out) * 2))
 
 
 def std(
     x: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *, axis: Any = None
 ) -> Tensor:
-    """Standard deviation over `dim`: sqrt of `var`."""
-    return var(x, dim, unbiased, keepdim, axis=axis).sqrt()
+    """Standard deviation over `dim`: sqrt of `var`, with gradient 0 where it is 0 (PyTorch)."""
+    dims = normalize_dims(_dim_arg(dim, axis, "std"), x.ndim, "std")
+    if x.dtype is float16:
+        return StdSqrt.apply(var(x.to(float32), dims, unbiased, keepdim)).to(x.dtype)
+    return StdSqrt.apply(var(x, dims, unbiased, keepdim))
 
 
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
