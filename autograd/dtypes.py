@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import int_overflow_error
+
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 float16 = np.dtype(np.float16)
@@ -15,10 +17,11 @@ bool_ = np.dtype(np.bool_)
 default_float = float32
 
 
-def to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
+def to_array(data: Any, dtype: Any = None, copy: bool = True, op: str = "tensor") -> np.ndarray:
     """Turn Python or numpy data into an ndarray with PyTorch's dtype inference.
 
     Python floats become float32, ints int64 and bools bool; numpy data keeps its dtype.
+    A Python int beyond int64 raises (numpy would wrap it, or make a float or object array).
     """
     if isinstance(data, np.ndarray | np.generic):
         arr = np.array(data, dtype=dtype, copy=copy)
@@ -29,23 +32,48 @@ def to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
             try:
                 arr = np.array(data, dtype=dtype)
             except ValueError as e:  # ragged nested lists: name the op, keep numpy's reason
-                raise ValueError(f"tensor: cannot make a tensor from this data: {e}") from None
+                raise ValueError(f"{op}: cannot make a tensor from this data: {e}") from None
+            except OverflowError:  # an int beyond the given integer dtype
+                raise int_overflow_error(op, _big_int(data, dtype), dtype) from None
         if dtype is None:
             kind = arr.dtype.kind
+            if kind in "uO" or (arr.dtype is float64 and _beyond_int64(arr)):
+                big = _big_int(data, int64)
+                if big is not None:
+                    raise int_overflow_error(op, big, int64)
             if kind == "f" and not _holds_numpy_data(data):
                 arr = arr.astype(default_float)
             elif kind in "iu":
                 arr = arr.astype(int64, copy=False)
             elif kind not in "fb":
                 raise TypeError(
-                    f"tensor: cannot make a tensor from {type(data).__name__} data "
+                    f"{op}: cannot make a tensor from {type(data).__name__} data "
                     f"(numpy inferred dtype {arr.dtype}); expected numbers, bools or arrays"
                 )
     if arr.dtype.kind not in "fiub":
         raise TypeError(
-            f"tensor: unsupported dtype {arr.dtype}; expected a float, int or bool dtype"
+            f"{op}: unsupported dtype {arr.dtype}; expected a float, int or bool dtype"
         )
     return arr
+
+
+def _beyond_int64(arr: np.ndarray) -> bool:
+    """Whether a float64 array numpy made from Python data holds a value of 2**63 or more,
+    which it does for a list mixing an int beyond int64 with negative ints."""
+    return bool(arr.size) and bool(np.nanmax(np.abs(arr), initial=0) >= 2.0**63)
+
+
+def _big_int(data: Any, dtype: Any) -> int | None:
+    """The first Python int in nested lists that does not fit `dtype` (None if none)."""
+    info = np.iinfo(np.dtype(dtype)) if np.dtype(dtype).kind in "iu" else np.iinfo(int64)
+    todo = [data]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, list | tuple):
+            todo.extend(reversed(item))
+        elif isinstance(item, int) and not info.min <= item <= info.max:
+            return item
+    return None
 
 
 def _holds_numpy_data(data: Any) -> bool:

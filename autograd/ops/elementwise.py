@@ -12,7 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..dtypes import fix_result_dtype, float32, float64
-from ..errors import broadcast_error
+from ..errors import broadcast_error, int_overflow_error
 from ..function import _NEEDS, Function, _link, _new, _SavedOutput
 from ..grad_mode import _mode
 from ..tensor import Tensor, _make, _operand
@@ -41,7 +41,9 @@ def _binary(ufunc: np.ufunc, a: Any, b: Any, op: str) -> Tensor:
     try:
         r = ufunc(x, y, out=...)  # out=...: an array even for 0-d inputs, not a numpy scalar
     except ValueError:
-        raise broadcast_error(op, _shape(a), _shape(b)) from None
+        raise _binary_error(op, a, b) from None
+    except OverflowError:  # a Python int beyond the int tensor's dtype: never wrap it
+        raise int_overflow_error(op, x if x.__class__ is int else y, _dtype(a, b)) from None
     if r.dtype is float64:  # numpy may have widened where PyTorch keeps float32
         r = fix_result_dtype(r, a, b)
     out = _new(Tensor)  # _make, inlined: this is every arithmetic op's result
@@ -49,6 +51,20 @@ def _binary(ufunc: np.ufunc, a: Any, b: Any, op: str) -> Tensor:
     out.grad = out._node = out._hooks = None
     out._rg = False
     return out
+
+
+def _binary_error(op: str, a: Any, b: Any) -> Exception:
+    if op == "pow" and _dtype(a, b).kind in "iub" and np.any(np.asarray(_data(b)) < 0):
+        exponent = repr(b) if isinstance(b, int) else "a tensor with negative entries"
+        return RuntimeError(f"pow: Integers to negative integer powers are not allowed (base "
+                            f"dtype {_dtype(a, b)}, exponent {exponent}); use a float base, "
+                            "as in x.float() ** -1")
+    return broadcast_error(op, _shape(a), _shape(b))
+
+
+def _dtype(a: Any, b: Any) -> np.dtype:
+    """The dtype of the Tensor among a binary op's operands."""
+    return a.dtype if isinstance(a, Tensor) else b.dtype
 
 
 _WIDEN_FROM = 8192  # smaller arrays take one numpy call whatever their layout
@@ -121,7 +137,10 @@ def _compact(a: np.ndarray) -> np.ndarray:
 
 
 def _unary(ufunc: np.ufunc, x: Tensor) -> Tensor:
-    r = ufunc(x.data, out=...)
+    d = x.data
+    if d.dtype.itemsize == 1:  # bool and (u)int8, which numpy takes to float16: float32 (PyTorch)
+        d = d.astype(float32)
+    r = ufunc(d, out=...)
     if r.dtype is float64:
         r = fix_result_dtype(r, x)
     return _make(r)
@@ -230,6 +249,8 @@ class Pow(_Arithmetic):
             if isinstance(a, Tensor):  # 0 ** b has derivative 0 in b for b >= 0
                 zero = (a.data == 0) & (_data(b) >= 0)
                 gb = where(zero, 0.0, grad * out * log(where(zero, 1.0, a)))
+            elif a == 0:  # as above: 0 for b >= 0, and out * log(0) = inf * -inf for b < 0
+                gb = grad * out * _const(np.where(b.data >= 0, 0.0, -math.inf).astype(b.dtype))
             else:
                 gb = grad * out * (math.log(a) if a > 0 else math.nan)
         return ga, gb
@@ -351,6 +372,8 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         d = x.data
+        if d.dtype.kind != "f":  # bool and ints: float32, as PyTorch (and -|x| of uint8 wraps)
+            d = d.astype(float32)
         e = np.exp(-np.abs(d))
         out = _make(fix_result_dtype(np.where(d >= 0, 1 / (1 + e), e / (1 + e)), x))
         ctx.save_for_backward(out)
@@ -367,12 +390,20 @@ class Relu(Function):
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:  # keep the 1-byte mask, not the 4- or 8-byte input
             ctx.save_for_backward(_const(np.greater(x.data, 0, out=...)))  # relu'(0) = 0
-        return _make(np.maximum(x.data, 0.0, out=...))  # NaN stays NaN, as PyTorch
+        zero = 0.0 if x.data.dtype.kind == "f" else _int_zero(x.data.dtype)  # ints stay ints
+        return _make(np.maximum(x.data, zero, out=...))  # NaN stays NaN, as PyTorch
 
     @staticmethod
     def backward(ctx, grad):
         (positive,) = ctx.saved  # a mask, never the output: nothing to rebuild
         return grad * positive
+
+
+def _int_zero(dtype: np.dtype) -> Any:
+    if dtype.kind == "b":
+        raise TypeError("relu: bool tensors are not supported (as in PyTorch); convert first, "
+                        "as in x.float()")
+    return dtype.type(0)
 
 
 class Clip(Function):
