@@ -3,6 +3,7 @@ and flatten, squeeze, unsqueeze, transpose, stack (composed)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -13,10 +14,16 @@ from ..tensor import Tensor, _make
 from .layout import allocate, memory_order
 
 
-def _sizes(args: tuple) -> tuple[int, ...]:
-    """Accept both `f(2, 3)` and `f((2, 3))`."""
+def _sizes(args: tuple, op: str) -> tuple[int, ...]:
+    """Accept both `f(2, 3)` and `f((2, 3))`; every size must be an int (2.5 is refused, as
+    PyTorch, where int() would make it 2)."""
     if len(args) == 1 and isinstance(args[0], tuple | list):
         args = tuple(args[0])
+    if all(a.__class__ is int for a in args):
+        return args
+    for a in args:
+        if not isinstance(a, int | np.integer) or isinstance(a, bool):
+            raise TypeError(f"{op}: sizes must be ints, got {type(a).__name__} {a!r} in {args}")
     return tuple(int(a) for a in args)
 
 
@@ -138,7 +145,7 @@ class Pad(Function):
 # ---- the public functions (also bound as Tensor methods) -----------------------------------
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """Same data in a new shape; one dim may be -1."""
-    shape = _sizes(shape)
+    shape = _sizes(shape, "reshape")
     return x if shape == x.shape else Reshape.apply(x, shape)
 
 
@@ -152,7 +159,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     s, e = (_dim(d, x.ndim, "flatten") for d in (start_dim, end_dim))
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1 :])
+    merged = math.prod(x.shape[s : e + 1])  # not -1, which an empty tensor leaves ambiguous
+    return reshape(x, x.shape[:s] + (merged,) + x.shape[e + 1 :])
 
 
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
@@ -175,7 +183,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
     """Reorder the dims."""
-    dims = tuple(_dim(d, x.ndim, "permute") for d in _sizes(dims))
+    dims = tuple(_dim(d, x.ndim, "permute") for d in _sizes(dims, "permute"))
     if sorted(dims) != list(range(x.ndim)):
         raise ShapeError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
     return x if dims == tuple(range(x.ndim)) else Permute.apply(x, dims)
@@ -196,7 +204,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to a larger shape without copying; -1 keeps a dim's size."""
-    sizes = _sizes(sizes)
+    sizes = _sizes(sizes, "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise ShapeError(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
