@@ -105,3 +105,23 @@ def test_the_checks_catch_what_they_guard_against():
     assert MACHINE_PATH.search(r"C:\Users\me\chainrule")
     assert not MACHINE_PATH.search("out/digits_cnn.npz  ../docs/cnn_graph.svg")
     assert not MACHINE_PATH.search("http://www.w3.org/2000/svg  numbers 1/tmp/2")
+
+
+def test_execute_notebooks_rewrites_outputs_in_place_and_leaves_a_failing_one(tmp_path):
+    import execute_notebooks
+
+    (tmp_path / "marker.txt").write_text("read from the notebook's own directory")
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('print(open("marker.txt").read())')]), good)
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print('before')"),
+        nbformat.v4.new_code_cell("raise ValueError('a claim failed')")]), bad)
+    before = bad.read_text()
+
+    execute_notebooks.execute_in_place(good)
+    (out,) = nbformat.read(good, as_version=4).cells[0].outputs
+    assert out["text"] == "read from the notebook's own directory\n"
+    with pytest.raises(Exception, match="a claim failed"):
+        execute_notebooks.execute_in_place(bad)
+    assert bad.read_text() == before
