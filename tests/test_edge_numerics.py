@@ -189,3 +189,11 @@ def test_unary_of_floats_keeps_the_dtype():
     for dtype in (ag.float16, ag.float32, ag.float64):
         for op in UNARY:
             assert getattr(ag, op)(ag.tensor([0.5, 1.0], dtype=dtype)).dtype == dtype
+
+
+def test_amax_of_nan_has_a_nan_gradient_without_a_warning():
+    x = ag.tensor([1.0, NAN, 3.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.amax().backward()
+    assert np.isnan(x.grad.data).all()  # as PyTorch's amax
