@@ -13,11 +13,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .function import _FREED_MESSAGE, Function
-from .grad_mode import _mode
+from .grad_mode import backward_mode, restore_mode
 from .ops.reduce import Sum
 from .ops.shape import Reshape
 from .tensor import Tensor, _make, _RetainGrad
-from .viz_recording import recording
+from .viz_recording import grad_norms_recorded
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Any) -> Tensor:
@@ -148,10 +148,8 @@ def run_backward(
         useful = _useful(_topo_order([n for _, n in heap]), wanted)
     captured: dict = {}  # leaf or wanted node -> (gradient, owned)
     retained: list = []
-    prev_mode, prev_frees = _mode.enabled, _mode.frees_saved
-    _mode.enabled = create_graph  # an ordinary backward records no graph
-    _mode.frees_saved = not retain_graph
-    grad_norms = recording.grad_norms
+    mode = backward_mode(create_graph, retain_graph)  # an ordinary backward records no graph
+    grad_norms = grad_norms_recorded()
     try:
         while heap:
             node = heappop(heap)[1]
@@ -177,26 +175,26 @@ def run_backward(
                     f"backward: {node.name()}.backward returned {len(in_grads)} gradients; "
                     f"expected {len(parents)}, one per forward argument"
                 )
-            builtin = node.builtin and not create_graph
+            builtin = node.builtin and not create_graph  # its new arrays are ours to reuse
             for p, g in zip(parents, in_grads):
                 if p is None or g is None or (useful is not None and p not in useful):
                     continue
                 if g.__class__ is not Tensor:
                     g = g if isinstance(g, Tensor) else Tensor(g)
                 data = g.data
-                fresh = builtin and g is not grad and data.base is None and (
-                    len(in_grads) == 1 or _given_once(g, p, parents, in_grads))
+                fresh = builtin and g is not grad
                 if data.shape != p.shape:
                     g = _sum_to(g, p.shape, node)
-                    fresh = g.data.base is None  # a new sum, not a view of what came in
+                    fresh = not create_graph  # a new sum (or a view, below)
                 dtype = data.dtype
                 if dtype is not p.dtype and dtype != p.dtype:  # (builtin dtypes are singletons)
                     g = g.to(p.dtype)
-                    fresh = True  # a new array
+                    fresh = not create_graph  # a new array
                 old = grads.get(p)
                 if old is None:
                     grads[p] = g
-                    if fresh:
+                    if fresh and g.data.base is None and (  # not a view of what came in
+                            len(in_grads) == 1 or _one_per_input(parents, in_grads)):
                         owned.add(p)
                     if isinstance(p, Function):
                         heappush(heap, (-p.seq, p))
@@ -214,7 +212,7 @@ def run_backward(
             if wanted is None or leaf in wanted:
                 captured[leaf] = (grad, mine)
     finally:
-        _mode.enabled, _mode.frees_saved = prev_mode, prev_frees
+        restore_mode(mode)
     if accumulate:
         for key, (grad, mine) in captured.items():
             _accumulate(key if wanted is None else wanted[key], grad, create_graph, mine)
@@ -222,10 +220,17 @@ def run_backward(
     return {key: grad for key, (grad, _) in captured.items()}
 
 
-def _given_once(g: Tensor, p: Any, parents: tuple, in_grads: tuple) -> bool:
-    """Whether a VJP returned the Tensor `g` for no input but `p` (x * x returns one product
-    for both of its edges to x, which is fine; one array must not become two inputs' own)."""
-    return all(h is not g or q is p for q, h in zip(parents, in_grads))
+def _one_per_input(parents: tuple, in_grads: tuple) -> bool:
+    """Whether a VJP returned each gradient Tensor for one input only (x * x returns one
+    product for both of its edges to x, which is fine; Add's one Tensor for two inputs is
+    not: neither input may then own it)."""
+    if len(in_grads) == 2:
+        return in_grads[0] is not in_grads[1] or parents[0] is parents[1]
+    for i, g in enumerate(in_grads):
+        for j in range(i + 1, len(in_grads)):
+            if in_grads[j] is g and g is not None and parents[j] is not parents[i]:
+                return False
+    return True
 
 
 def _useful(order: list[Function], wanted: dict) -> set:

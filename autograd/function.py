@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .grad_mode import _mode
-from .viz_recording import recording
+from .grad_mode import frees_saved, grad_enabled
+from .viz_recording import module_scope
 
 
 class _SavedOutput:
@@ -87,7 +87,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` and, when any Tensor argument requires grad, record the node."""
-        if _mode.enabled:
+        if grad_enabled():
             for a in args:
                 if isinstance(a, Tensor) and a._rg:
                     return cls._record(args, kwargs)
@@ -139,7 +139,7 @@ class Function:
         """Free the saved tensors now, during backward, when this backward is their last use
         (no retain_graph): a VJP holding a large operand calls it once it has read them, so
         the operand goes before the VJP allocates its results."""
-        if _mode.frees_saved:
+        if frees_saved():
             self.saved = None
 
     @property
@@ -173,7 +173,7 @@ def _link(ctx: Function, parents: tuple, out: Any) -> Any:
     ctx.dtype = data.dtype
     if not shape:  # a scalar's value stays drawable after its array is freed
         ctx.value = float(data)
-    scope = recording.scope
+    scope = module_scope()
     if scope is not None:
         ctx.scope = scope
     out._node = ctx

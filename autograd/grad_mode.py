@@ -2,31 +2,26 @@
 
 Grad mode is per thread, as in PyTorch: a `no_grad()` block, or the switch that `backward()`
 makes while it runs, changes only the thread it runs in, and every new thread starts with
-recording on.
+recording on. The switch is a `ContextVar`, which is per thread and quick to read (each op
+reads it); an asyncio task also gets its own copy, taken when the task is created.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
+from contextvars import ContextVar
 from typing import Any, Callable
 
+_ENABLED: ContextVar[bool] = ContextVar("chainrule_grad_enabled", default=True)
+_FREES_SAVED: ContextVar[bool] = ContextVar("chainrule_frees_saved", default=False)
 
-class _GradMode(threading.local):
-    """The calling thread's switch, read by every op. `frees_saved` is set while a backward
-    without retain_graph runs. (No __slots__: slots would be shared by all threads.)"""
-
-    def __init__(self) -> None:
-        self.enabled = True
-        self.frees_saved = False
-
-
-_mode = _GradMode()
+grad_enabled = _ENABLED.get  # every op's check
+frees_saved = _FREES_SAVED.get  # set while a backward without retain_graph runs
 
 
 def is_grad_enabled() -> bool:
     """Whether ops in the calling thread currently record the graph."""
-    return _mode.enabled
+    return _ENABLED.get()
 
 
 class _GradModeGuard:
@@ -35,23 +30,22 @@ class _GradModeGuard:
     _target: bool
 
     def __enter__(self) -> None:
-        self._prev = _mode.enabled
-        _mode.enabled = self._target
+        self._prev = _ENABLED.get()
+        _ENABLED.set(self._target)
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._prev
+        _ENABLED.set(self._prev)
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         target = self._target
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = _mode.enabled
-            _mode.enabled = target
+            token = _ENABLED.set(target)
             try:
                 return fn(*args, **kwargs)
             finally:
-                _mode.enabled = prev
+                _ENABLED.reset(token)
 
         return wrapper
 
@@ -73,12 +67,24 @@ class set_grad_enabled(_GradModeGuard):
 
     def __init__(self, mode: bool) -> None:
         self._target = bool(mode)
-        self._prev = _mode.enabled
-        _mode.enabled = self._target
+        self._prev = _ENABLED.get()
+        _ENABLED.set(self._target)
 
     def __enter__(self) -> None:
         pass
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        _mode.enabled = self._prev  # used as a decorator: only the wrapped calls change mode
+        _ENABLED.set(self._prev)  # used as a decorator: only the wrapped calls change mode
         return super().__call__(fn)
+
+
+def backward_mode(create_graph: bool, retain_graph: bool) -> tuple:
+    """Enter the mode a backward pass runs in (recording only for create_graph); returns
+    the tokens that `restore_mode` takes."""
+    return _ENABLED.set(create_graph), _FREES_SAVED.set(not retain_graph)
+
+
+def restore_mode(tokens: tuple) -> None:
+    enabled, frees = tokens
+    _ENABLED.reset(enabled)
+    _FREES_SAVED.reset(frees)

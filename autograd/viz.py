@@ -25,8 +25,8 @@ import graphviz
 import numpy as np
 
 from .function import Function
-from .viz_recording import record_grad_norms
 from .tensor import Tensor
+from .viz_recording import record_grad_norms
 
 __all__ = ["record_grad_norms", "to_dot", "to_svg"]
 

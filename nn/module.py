@@ -10,7 +10,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 from autograd.tensor import RemovableHandle
-from autograd.viz_recording import recording
+from autograd.viz_recording import enter_module, exit_module
 
 
 class Parameter(Tensor):
@@ -50,12 +50,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        prev = recording.scope  # tag the ops this call records with the module, for viz
-        recording.scope = (self,) if prev is None else prev + (self,)
+        scope = enter_module(self)  # tag the ops this call records with the module, for viz
         try:
             out = self.forward(*args, **kwargs)
         finally:
-            recording.scope = prev
+            exit_module(scope)
         for hook in list(self._forward_hooks):
             result = hook(self, args, out)
             if result is not None:

@@ -14,7 +14,7 @@ import numpy as np
 from ..dtypes import fix_result_dtype, float32, float64
 from ..errors import broadcast_error, int_overflow_error
 from ..function import _NEEDS, Function, _link, _new, _SavedOutput
-from ..grad_mode import _mode
+from ..grad_mode import grad_enabled
 from ..tensor import Tensor, _make, _operand
 from .layout import allocate
 
@@ -513,7 +513,7 @@ def arithmetic(fn: type[_Arithmetic], reflected: bool = False) -> Callable[[Tens
             other = _operand(other)
         a, b = (other, self) if reflected else (self, other)
         out = _binary(ufunc, a, b, op)
-        if not _mode.enabled:
+        if not grad_enabled():
             return out
         rg_self = self._rg
         rg_other = other.__class__ is not float and isinstance(other, Tensor) and other._rg
