@@ -19,6 +19,9 @@ SOFTPLUS = [
            lambda a: F.softplus(a, beta=2.0, threshold=5.0), [((3, 4),)]),
     OpCase("softplus_zero", ag.softplus, F.softplus, data=[[0.0, 0.0]]),
     OpCase("softplus_edges", ag.softplus, F.softplus, data=[EDGES]),
+    # a low threshold makes the linear branch visible: its gradient is 1, not sigmoid(x)
+    OpCase("softplus_threshold", lambda a: ag.softplus(a, beta=1.5, threshold=2.0),
+           lambda a: F.softplus(a, beta=1.5, threshold=2.0), data=[[0.0, 1.0, 4 / 3, 1.5, 3.0]]),
 ]
 
 
