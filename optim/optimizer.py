@@ -80,7 +80,10 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
-                if g is not None and (g.shape != p.shape or g.dtype != p.dtype):
+                if g is None:
+                    continue
+                g, data = g.data, p.data  # the arrays: cheaper than the Tensor properties
+                if g.shape != data.shape or g.dtype != data.dtype:
                     raise ValueError(
                         f"{type(self).__name__}.step: a parameter of shape {p.shape} and dtype "
                         f"{p.dtype} has a .grad of shape {g.shape} and dtype {g.dtype}; they "
