@@ -37,11 +37,12 @@ def to_array(data: Any, dtype: Any = None, copy: bool = True, op: str = "tensor"
                 raise int_overflow_error(op, _big_int(data, dtype), dtype) from None
         if dtype is None:
             kind = arr.dtype.kind
-            if kind in "uO" or (arr.dtype is float64 and _beyond_int64(arr)):
-                big = _big_int(data, int64)
+            first = _first_leaf(data)
+            if kind in "uO" or (kind == "f" and first.__class__ is int):  # all ints: a float
+                big = _big_int(data, int64)  # dtype means one beyond int64 (with a negative)
                 if big is not None:
                     raise int_overflow_error(op, big, int64)
-            if kind == "f" and not _holds_numpy_data(data):
+            if kind == "f" and not hasattr(first, "dtype"):  # numpy/Tensor values keep theirs
                 arr = arr.astype(default_float)
             elif kind in "iu":
                 arr = arr.astype(int64, copy=False)
@@ -57,12 +58,6 @@ def to_array(data: Any, dtype: Any = None, copy: bool = True, op: str = "tensor"
     return arr
 
 
-def _beyond_int64(arr: np.ndarray) -> bool:
-    """Whether a float64 array numpy made from Python data holds a value of 2**63 or more,
-    which it does for a list mixing an int beyond int64 with negative ints."""
-    return bool(arr.size) and bool(np.nanmax(np.abs(arr), initial=0) >= 2.0**63)
-
-
 def _big_int(data: Any, dtype: Any) -> int | None:
     """The first Python int in nested lists that does not fit `dtype` (None if none)."""
     info = np.iinfo(np.dtype(dtype)) if np.dtype(dtype).kind in "iu" else np.iinfo(int64)
@@ -76,11 +71,12 @@ def _big_int(data: Any, dtype: Any) -> int | None:
     return None
 
 
-def _holds_numpy_data(data: Any) -> bool:
-    """Whether nested lists carry numpy/Tensor values, whose float dtype is kept."""
+def _first_leaf(data: Any) -> Any:
+    """The first scalar of nested lists: its type tells numpy data (which keeps its float
+    dtype) and Python ints (all ints made into floats means an int beyond int64) apart."""
     while isinstance(data, list | tuple) and data:
         data = data[0]
-    return hasattr(data, "dtype")
+    return data
 
 
 def fix_result_dtype(r: Any, a: Any, b: Any = None) -> np.ndarray:
