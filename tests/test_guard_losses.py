@@ -248,3 +248,23 @@ def test_max_pool_ties_send_the_gradient_to_one_max_as_torch():
     out, tout, g, tg = _pair(lambda v: F.max_pool2d(v, 2), lambda v: TF.max_pool2d(v, 2), x)
     assert_close(out, tout, np.float64, "value")
     assert g.data.sum() == tg.sum().item() == 1.0
+
+
+def test_softplus_second_derivative_at_zero():
+    x = ag.tensor([0.0, -1.0, 1.0], dtype=ag.float64, requires_grad=True)
+    for beta in (1.0, 2.0):
+        def first(v, beta=beta):
+            (g,) = ag.grad(F.softplus(v, beta).sum(), v, create_graph=True)
+            return g
+
+        assert ag.gradcheck(first, [x], eps=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_prelu_slope_gradient_at_the_kink_matches_torch(dtype):
+    x = np.array([[0.0, -2.0], [0.0, 3.0]], dtype)
+    w = ag.tensor(np.array([0.25, 0.5], dtype), requires_grad=True)
+    tw = torch.tensor(np.array([0.25, 0.5], dtype), requires_grad=True)
+    out, tout, g, tg = _pair(lambda v: F.prelu(v, w), lambda v: TF.prelu(v, tw), x, dtype=dtype)
+    assert_close(g, tg, dtype, "input grad")
+    assert_close(w.grad, tw.grad, dtype, "slope grad")
