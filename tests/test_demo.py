@@ -1,12 +1,14 @@
 """`make demo`'s training code on a small subset: shapes, learning, outputs written."""
 
 import math
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import autograd as ag
 
@@ -44,20 +46,55 @@ def test_data_split_is_stratified_and_scaled():
     assert len(x_test) == 450 and set(np.unique(y_test)) == set(range(10))
 
 
-def test_progress_bar_advances_when_the_output_is_a_pipe(tmp_path):
-    """`make demo > log`: each epoch's bar counts its steps and ends at n/n, not 0/n."""
-    script = Path(__file__).resolve().parents[1] / "examples" / "train_digits.py"
-    run = subprocess.run([sys.executable, str(script), "--epochs", "2", "--limit", "300",
-                          "--out", str(tmp_path / "out")],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert run.returncode == 0, run.stderr[-2000:]
-    steps = math.ceil(math.ceil(300 * 0.75) / 32)  # 225 training images in batches of 32
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "train_digits.py"
+DEMO_ARGS = ["--epochs", "2", "--limit", "300"]
+DEMO_STEPS = math.ceil(math.ceil(300 * 0.75) / 32)  # 225 training images in batches of 32
+
+
+def assert_bars_advance(output: str) -> None:
+    """Each epoch's bar was drawn more than twice, counting up to n/n."""
     for epoch in (1, 2):
         counts = [(int(m[1]), int(m[2])) for m in
-                  re.finditer(rf"epoch +{epoch}/2: +\d+%\|[^|]*\| *(\d+)/(\d+)", run.stderr)]
-        assert counts, run.stderr[-2000:]
-        assert all(total == steps for _, total in counts), counts
+                  re.finditer(rf"epoch +{epoch}/2: +\d+%\|[^|]*\| *(\d+)/(\d+)", output)]
+        assert counts, output[-2000:]
+        assert all(total == DEMO_STEPS for _, total in counts), counts
         done = [n for n, _ in counts]
-        assert done[-1] == steps, counts  # the epoch's last drawing reads n/n
+        assert done[-1] == DEMO_STEPS, counts  # the epoch's last drawing reads n/n, not 0/n
         assert done == sorted(done) and len(set(done)) > 2, counts  # and it advanced on the way
+
+
+def test_progress_bar_advances_when_the_output_is_a_pipe(tmp_path):
+    """`make demo > log`: each epoch's bar counts its steps and ends at n/n, not 0/n."""
+    run = subprocess.run([sys.executable, str(DEMO), *DEMO_ARGS, "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert_bars_advance(run.stderr)
     assert "test accuracy" in run.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a POSIX pseudo-terminal")
+def test_progress_bar_advances_in_a_terminal(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a 120-column terminal, as tqdm draws nothing at width 0
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+        os.chdir(tmp_path)
+        os.execv(sys.executable, [sys.executable, str(DEMO), *DEMO_ARGS,
+                                  "--out", str(tmp_path / "out")])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    text = output.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    assert_bars_advance(text)

@@ -1,4 +1,4 @@
-"""Re-execute the walkthroughs in place and redraw docs/ figures: `python tools/execute_notebooks.py`.
+"""Re-execute the notebooks in place and redraw docs/ figures: `python tools/execute_notebooks.py`.
 
 Run it after any library change that can alter what a notebook prints or draws; commit the
 notebooks and docs/*.svg it rewrites. Each notebook runs top to bottom in a fresh kernel with
@@ -43,7 +43,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path = NOTEBOOKS) -> nbformat.Notebo
 
 
 def execute_in_place(path: Path) -> float:
-    """Execute the notebook at `path` and write it back with the fresh outputs; the seconds taken."""
+    """Execute the notebook at `path`, write it back with the fresh outputs; the seconds taken."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     execute(nb, path.parent)
