@@ -193,9 +193,11 @@ def run_backward(
                 old = grads.get(p)
                 if old is None:
                     grads[p] = g
-                    if fresh and g.data.base is None and (  # not a view of what came in
-                            len(in_grads) == 1 or _one_per_input(parents, in_grads)):
-                        owned.add(p)
+                    if fresh and g.data.base is None:  # not a view of what came in
+                        n = len(in_grads)
+                        if n == 1 or (in_grads[0] is not in_grads[1] or parents[0] is parents[1]
+                                      if n == 2 else _one_per_input(parents, in_grads)):
+                            owned.add(p)
                     if isinstance(p, Function):
                         heappush(heap, (-p.seq, p))
                 elif create_graph:
@@ -224,8 +226,6 @@ def _one_per_input(parents: tuple, in_grads: tuple) -> bool:
     """Whether a VJP returned each gradient Tensor for one input only (x * x returns one
     product for both of its edges to x, which is fine; Add's one Tensor for two inputs is
     not: neither input may then own it)."""
-    if len(in_grads) == 2:
-        return in_grads[0] is not in_grads[1] or parents[0] is parents[1]
     for i, g in enumerate(in_grads):
         for j in range(i + 1, len(in_grads)):
             if in_grads[j] is g and g is not None and parents[j] is not parents[i]:
