@@ -26,6 +26,8 @@ BIG = 2**63  # one past int64's largest
     (lambda: ag.tensor([1, 2]) * 2**70, "mul"),
     (lambda: ag.tensor([1], dtype=ag.int32) + 2**40, "add"),
     (lambda: ag.maximum(ag.tensor([1]), 2**64), "maximum"),
+    (lambda: ag.where(ag.tensor([True]), ag.tensor([1]), 2**64), "where"),
+    (lambda: ag.where(ag.tensor([True]), -(2**64), ag.tensor([1])), "where"),
 ])
 def test_ints_beyond_the_dtype_raise_overflow(make, op):
     with pytest.raises(OverflowError, match=rf"^{op}: Overflow: the Python int -?\d+ does not fit"):

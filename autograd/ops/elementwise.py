@@ -465,6 +465,9 @@ class Where(Function):
             r = np.where(cond, _data(a), _data(b))
         except ValueError:
             raise broadcast_error("where", np.shape(cond), _shape(a), _shape(b)) from None
+        except OverflowError:  # a Python int beyond the other side's int dtype
+            big = a if a.__class__ is int else b
+            raise int_overflow_error("where", big, _dtype(a, b)) from None
         return _make(fix_result_dtype(r, a, b))
 
     @staticmethod
