@@ -51,8 +51,9 @@ DEMO_ARGS = ["--epochs", "2", "--limit", "300"]
 DEMO_STEPS = math.ceil(math.ceil(300 * 0.75) / 32)  # 225 training images in batches of 32
 
 
-def assert_bars_advance(output: str) -> None:
-    """Each epoch's bar was drawn more than twice, counting up to n/n."""
+def assert_bars_advance(output: str, every_tenth: bool) -> None:
+    """Each epoch's bar counts up to n/n; to a pipe it is drawn every tenth of the epoch (a
+    terminal redraws by time, at most every 0.1 s, so a short epoch may show only 0/n and n/n)."""
     for epoch in (1, 2):
         counts = [(int(m[1]), int(m[2])) for m in
                   re.finditer(rf"epoch +{epoch}/2: +\d+%\|[^|]*\| *(\d+)/(\d+)", output)]
@@ -60,7 +61,9 @@ def assert_bars_advance(output: str) -> None:
         assert all(total == DEMO_STEPS for _, total in counts), counts
         done = [n for n, _ in counts]
         assert done[-1] == DEMO_STEPS, counts  # the epoch's last drawing reads n/n, not 0/n
-        assert done == sorted(done) and len(set(done)) > 2, counts  # and it advanced on the way
+        assert done == sorted(done), counts
+        if every_tenth:  # it advanced on the way
+            assert set(range(0, DEMO_STEPS + 1)) <= set(done), counts
 
 
 def test_progress_bar_advances_when_the_output_is_a_pipe(tmp_path):
@@ -68,7 +71,7 @@ def test_progress_bar_advances_when_the_output_is_a_pipe(tmp_path):
     run = subprocess.run([sys.executable, str(DEMO), *DEMO_ARGS, "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert_bars_advance(run.stderr)
+    assert_bars_advance(run.stderr, every_tenth=True)
     assert "test accuracy" in run.stdout
 
 
@@ -97,4 +100,4 @@ def test_progress_bar_advances_in_a_terminal(tmp_path):
     _, status = os.waitpid(pid, 0)
     text = output.decode("utf-8", "replace")
     assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
-    assert_bars_advance(text)
+    assert_bars_advance(text, every_tenth=False)
