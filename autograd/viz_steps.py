@@ -1,0 +1,456 @@
+"""Backprop, step by step: the backward pass as a sequence of graph frames.
+
+`backprop_steps(loss)` runs the engine's walk itself on a graph that still holds its saved
+tensors: nodes come off a max-heap by sequence number (autograd/engine.py's order), each
+node's backward runs on the sum of the gradients its consumers sent, and broadcasting is
+undone by the engine's own `_sum_to`. Every visit is one frame: the node being visited is
+highlighted, the edges to its parents carry the new contributions (upstream × local
+derivative), and where a value is used more than once the frame shows the sum over its uses.
+The last frame's leaf gradients are what `backward()` stores in `.grad`.
+
+```python
+L = (a * b + a) * f                 # a is used twice
+steps = viz_steps.backprop_steps(L, params=dict(a=a, b=b, f=f, L=L))
+steps                               # in Jupyter: frame 1 with prev / next / play
+steps.to_svgs("frames/")            # one SVG per frame
+```
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import uuid
+from dataclasses import dataclass
+from heapq import heappop, heappush
+from os import PathLike
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import graphviz
+import numpy as np
+
+from .engine import _sum_to
+from .function import Function
+from .grad_mode import backward_mode, restore_mode
+from .tensor import Tensor
+from .viz import _SYMBOLS, MAX_NODES, _Drawing, _fmt, _walk
+
+__all__ = ["BackpropSteps", "Contribution", "Frame", "backprop_steps", "to_svgs"]
+
+# One colour per role, the same in every frame.
+CURRENT, CURRENT_LINE = "#ffe08a", "#b7791f"  # the node whose backward runs
+FLOW, FLOW_FILL = "#d6336c", "#fde2ea"  # the gradient flowing this frame, and who receives it
+KNOWN, DONE_LINE = "#e3f4e8", "#3d8b57"  # a gradient already known
+PENDING_TEXT, EDGE = "#9aa0a6", "#9aa0a6"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one edge adds to a parent's gradient in one frame."""
+
+    parent: Any  # the parent node, or the leaf Tensor
+    arg: int  # the parent's position among the node's inputs
+    local: np.ndarray | None  # d out / d parent, for a node with a 0-d output
+    value: np.ndarray  # upstream × local: the contribution
+    before: np.ndarray | None  # the parent's gradient before; None on the first use
+    after: np.ndarray  # the parent's gradient after
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One step of the backward pass; `to_svg()` draws it."""
+
+    index: int
+    node: Function | None  # the node whose backward runs; None for the seed and last frames
+    upstream: np.ndarray | None  # that node's gradient (the sum over its consumers)
+    contributions: tuple[Contribution, ...]
+    grads: Mapping[int, np.ndarray]  # id(node or leaf) -> its gradient so far
+    visited: frozenset[int]
+    caption: tuple[str, ...]
+    steps: BackpropSteps
+
+    def to_dot(self) -> graphviz.Digraph:
+        """This frame as a graphviz Digraph (shown inline in Jupyter)."""
+        return _FrameDrawing(self).frame_digraph()
+
+    def to_svg(self) -> str:
+        return self.to_dot().pipe(format="svg").decode("utf-8")
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+
+def _show(a: np.ndarray) -> str:
+    """A value for a caption: the number of a 0-d array, else its shape and norm."""
+    return _fmt(float(a)) if a.ndim == 0 else f"[{a.shape} ‖·‖ {float(np.linalg.norm(a)):.3g}]"
+
+
+class BackpropSteps(Sequence[Frame]):
+    """The frames of one backward pass; a Jupyter stepper when displayed."""
+
+    def __init__(self, output: Tensor, params: Mapping[str, Tensor] | None = None,
+                 gradient: Any = None, max_nodes: int = MAX_NODES) -> None:
+        if not isinstance(output, Tensor) or output._node is None:
+            raise TypeError("backprop_steps: expected a Tensor made by ops on tensors that "
+                            "require grad (it has no grad_fn)")
+        self.output, self.params = output, dict(params or {})
+        items, _ = _walk([output])
+        if len(items) > max_nodes:
+            raise ValueError(f"backprop_steps: the graph has {len(items):,} nodes, over "
+                             f"max_nodes={max_nodes}; step through a smaller graph")
+        for item in items:
+            if isinstance(item, Function) and item.saved is None:
+                raise RuntimeError(
+                    f"backprop_steps: the graph through {item.name()} was freed by an earlier "
+                    "backward(); build the graph again, or pass retain_graph=True to backward()")
+        self.items = items
+        self.names = self._names(items)
+        seed = np.ones(output.shape, output.dtype) if gradient is None else \
+            np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, output.dtype)
+        if seed.shape != output.shape:
+            raise ValueError(f"backprop_steps: gradient has shape {seed.shape}, the output "
+                             f"{output.shape} (pass gradient= for an output with many elements)")
+        self.frames: list[Frame] = []
+        self._run(seed)
+
+    def _names(self, items: list[Any]) -> dict[int, str]:
+        """Names for captions: from `params`, then the modules' parameter names, then made
+        up by kind (x1, x2, ... for leaves, mul1, tanh1, ... for ops)."""
+        names = {id(t._node if t._node is not None else t): n for n, t in self.params.items()}
+        roots = {id(s[0]): s[0] for item in items if (s := getattr(item, "scope", None))}
+        for root in roots.values():  # parameters of the modules that ran the ops
+            for n, p in root.named_parameters():
+                names.setdefault(id(p), n)
+        counts: dict[str, int] = {}
+        for item in reversed(items):  # inputs first, so x1 is the first input
+            if id(item) not in names:
+                kind = "x" if isinstance(item, Tensor) else item.name().lower()
+                counts[kind] = counts.get(kind, 0) + 1
+                names[id(item)] = f"{kind}{counts[kind]}"
+        return names
+
+    def name(self, item: Any) -> str:
+        return self.names[id(item)]
+
+    # ---- the walk: the engine's order and math -----------------------------------------
+    def _run(self, seed: np.ndarray) -> None:
+        root = self.output._node
+        grads: dict[int, np.ndarray] = {id(root): seed}
+        visited: set[int] = set()
+        out = self.name(root)
+        self._frame(None, None, (), grads, visited,
+                    (f"Start: grad_{out} = d{out}/d{out} = {_show(seed)}",
+                     "backward() visits each op once, latest first, when every use of its "
+                     "output has sent its gradient"))
+        heap: list = [(-root.seq, id(root), root)]
+        queued = {id(root)}
+        mode = backward_mode(False, True)  # as an ordinary backward: record nothing, free nothing
+        try:
+            while heap:
+                node = heappop(heap)[2]
+                upstream = grads[id(node)]
+                contributions = self._visit(node, upstream, grads)
+                visited.add(id(node))
+                for c in contributions:
+                    if isinstance(c.parent, Function) and id(c.parent) not in queued:
+                        queued.add(id(c.parent))
+                        heappush(heap, (-c.parent.seq, id(c.parent), c.parent))
+                self._frame(node, upstream, contributions, grads, visited,
+                            self._caption(node, upstream, contributions))
+        finally:
+            restore_mode(mode)
+        leaves = [it for it in self.items if isinstance(it, Tensor) and id(it) in grads]
+        done = ", ".join(f"{self.name(t)}.grad = {_show(grads[id(t)])}" for t in leaves)
+        self._frame(None, None, (), grads, visited,
+                    ("Done: every leaf has its gradient, as backward() stores it in .grad",
+                     done))
+
+    def _visit(self, node: Function, upstream: np.ndarray,
+               grads: dict[int, np.ndarray]) -> tuple[Contribution, ...]:
+        in_grads = self._vjp(node, upstream)
+        locals_ = self._vjp(node, np.ones((), upstream.dtype)) if not node.shape else None
+        out = []
+        for i, (p, g) in enumerate(zip(node.parents, in_grads)):
+            if p is None or g is None:
+                continue
+            value = self._to_parent(g, p, node)
+            local = None if locals_ is None else self._to_parent(locals_[i], p, node)
+            before = grads.get(id(p))
+            after = value if before is None else np.asarray(before + value)
+            grads[id(p)] = after
+            out.append(Contribution(p, i, local, value, before, after))
+        return tuple(out)
+
+    @staticmethod
+    def _vjp(node: Function, grad: np.ndarray) -> tuple:
+        result = type(node).backward(node, Tensor(grad.copy()))
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(node.parents):
+            raise RuntimeError(f"backprop_steps: {node.name()}.backward returned "
+                               f"{len(result)} gradients; expected {len(node.parents)}")
+        return result
+
+    @staticmethod
+    def _to_parent(g: Any, parent: Any, node: Function) -> np.ndarray:
+        g = g if isinstance(g, Tensor) else Tensor(g)
+        if g.shape != parent.shape:
+            g = _sum_to(g, parent.shape, node)
+        return np.array(g.data, dtype=parent.dtype)
+
+    def _caption(self, node: Function, upstream: np.ndarray,
+                 contributions: tuple[Contribution, ...]) -> tuple[str, ...]:
+        n = self.name(node)
+        op = _SYMBOLS.get(node.name(), node.name().lower())
+        if node.name() in _SYMBOLS and len(node.parents) == 2:  # a × b, x ** const
+            formula = f" {op} ".join(self.name(p) if p is not None else "const"
+                                     for p in node.parents)
+        else:  # tanh(x), sum(x): the arguments that carry a gradient
+            formula = f"{op}({', '.join(self.name(p) for p in node.parents if p is not None)})"
+        lines = [f"Visit {n} = {formula}: its gradient grad_{n} = {_show(upstream)}"]
+        for c in contributions:
+            p = self.name(c.parent)
+            if c.local is not None:
+                lines.append(f"grad_{p} += grad_{n} × d{n}/d{p} = {_show(upstream)} × "
+                             f"{_show(c.local)} = {_show(c.value)}")
+            else:
+                lines.append(f"grad_{p} += grad_{n} · d{n}/d{p} = {_show(c.value)}")
+            if c.before is not None:
+                lines.append(f"grad_{p} = {_show(c.before)} + {_show(c.value)} = "
+                             f"{_show(c.after)}   (the sum over the uses of {p})")
+        return tuple(lines)
+
+    def _frame(self, node: Function | None, upstream: np.ndarray | None,
+               contributions: tuple[Contribution, ...], grads: dict[int, np.ndarray],
+               visited: set[int], caption: tuple[str, ...]) -> None:
+        self.frames.append(Frame(len(self.frames), node, upstream, contributions, dict(grads),
+                                 frozenset(visited), caption, self))
+
+    # ---- reading -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.frames[i]
+
+    def __iter__(self) -> Iterator[Frame]:
+        return iter(self.frames)
+
+    def order(self) -> list[str]:
+        """The names of the nodes in the order their backward runs."""
+        return [self.name(f.node) for f in self.frames if f.node is not None]
+
+    def leaf_grads(self) -> dict[str, np.ndarray]:
+        """{leaf name: gradient} from the last frame: what backward() puts in `.grad`."""
+        last = self.frames[-1].grads
+        return {self.name(t): last[id(t)] for t in self.items
+                if isinstance(t, Tensor) and id(t) in last}
+
+    def to_svgs(self, directory: str | PathLike | None = None,
+                prefix: str = "step") -> list[str]:
+        """The SVG text of every frame; also written to `directory/prefix_00.svg`, ... ."""
+        svgs = [f.to_svg() for f in self.frames]
+        if directory is not None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            for i, svg in enumerate(svgs):
+                Path(directory, f"{prefix}_{i:02d}.svg").write_text(svg, encoding="utf-8")
+        return svgs
+
+    def _repr_html_(self) -> str:
+        return stepper_html(self.to_svgs())
+
+    def widget(self) -> Any:
+        """An ipywidgets stepper (play button and slider); needs `pip install ipywidgets`.
+        Displaying the object itself needs no widgets."""
+        try:
+            import ipywidgets as widgets
+        except ImportError as e:
+            raise ImportError("BackpropSteps.widget: needs ipywidgets (pip install ipywidgets);"
+                              " display the BackpropSteps object itself for a stepper in plain "
+                              "HTML") from e
+        svgs = self.to_svgs()
+        view = widgets.HTML(svgs[0])
+        slider = widgets.IntSlider(value=0, min=0, max=len(svgs) - 1, description="step")
+        play = widgets.Play(value=0, min=0, max=len(svgs) - 1, interval=1500)
+        widgets.jslink((play, "value"), (slider, "value"))
+        slider.observe(lambda change: setattr(view, "value", svgs[change["new"]]), names="value")
+        return widgets.VBox([widgets.HBox([play, slider]), view])
+
+
+class _FrameDrawing(_Drawing):
+    """viz's drawing of the graph, with each node's gradient as known in one frame."""
+
+    def __init__(self, frame: Frame) -> None:
+        steps = frame.steps
+        super().__init__([steps.output], steps.params, "value", False, len(steps.items) + 1)
+        self.frame, self.steps = frame, steps
+        self.names = dict(steps.names)
+        self.final = steps.frames[-1].grads if steps.frames else {}
+        self.current = id(frame.node) if frame.node is not None else None
+        self.receiving = {id(c.parent) for c in frame.contributions}
+        if frame.index == 0:  # the seed: the output's gradient appears
+            self.receiving = {id(steps.output._node)}
+        self.last = frame.index == len(steps.frames) - 1
+
+    def _value_rows(self, item: Any) -> list[Any]:
+        grad, final = self.frame.grads.get(id(item)), self.final.get(id(item))
+        colour = FLOW if id(item) in self.receiving else None
+        if item.shape:
+            first = f"{item.shape} {item.dtype}"
+            text = f"‖grad‖ {float(np.linalg.norm(grad)):.3g}" if grad is not None else None
+            full = f"‖grad‖ {float(np.linalg.norm(final)):.3g}" if final is not None else ""
+        else:
+            value = float(item.data) if isinstance(item, Tensor) else item.value
+            first = f"data {_fmt(value)}"
+            text = f"grad {_fmt(float(grad))}" if grad is not None else None
+            full = f"grad {_fmt(float(final))}" if final is not None else ""
+        if text is None:  # pending: '?' and, invisible, the rest of the final text
+            pad = full[full.index(" ") + 2:] if " " in full else ""
+            return [first, ("grad ?" if not item.shape else "‖grad‖ ?", PENDING_TEXT, pad)]
+        return [first, (text, colour, "")]
+
+    def _label(self, title: str, rows: list[Any], bold: bool = False) -> str:
+        cells = [f"<b>{html.escape(title)}</b>" if bold else html.escape(title)] if title else []
+        for row in rows:
+            if isinstance(row, str):
+                cells.append(html.escape(row))
+                continue
+            text, colour, pad = row
+            cell = html.escape(text)
+            if colour:
+                cell = f'<font color="{colour}">{cell}</font>'
+            if pad:
+                cell += f'<font color="white">{html.escape(pad)}</font>'  # on a white node
+            cells.append(cell)
+        inner = "".join(f"<tr><td>{c}</td></tr>" for c in cells)
+        return f'<<table border="0" cellborder="0" cellspacing="0">{inner}</table>>'
+
+    def _state(self, item: Any) -> dict[str, str]:
+        key = id(item)
+        if key == self.current:
+            return {"fillcolor": CURRENT, "color": CURRENT_LINE, "penwidth": "2.5"}
+        if key in self.receiving:
+            return {"fillcolor": FLOW_FILL, "color": FLOW, "penwidth": "2"}
+        if key in self.frame.grads:
+            leaf_done = self.last and isinstance(item, Tensor)
+            return {"fillcolor": KNOWN, "color": DONE_LINE, "penwidth": "2.5" if leaf_done else "1"}
+        return {"fillcolor": "white", "color": "#5f6368", "penwidth": "1"}
+
+    def _style(self, item: Any) -> dict[str, str]:
+        style = super()._style(item)
+        style.update(self._state(item))
+        return style
+
+    def frame_digraph(self) -> graphviz.Digraph:
+        dot = self.digraph()
+        dot.edge_attr.update(color=EDGE, arrowsize="0.7")
+        for item in self.items:  # scalar ops: colour the op circle as its value box
+            if isinstance(item, Function) and not item.shape and (
+                    id(item) == self.current or id(item) in self.frame.visited):
+                state = self._state(item)
+                dot.node(self.ids[id(item)] + "op", style="filled", **state)
+        self._highlight_edges(dot)
+        dot.attr(label=self._caption_label(), labelloc="t", labeljust="l")
+        return dot
+
+    def _highlight_edges(self, dot: graphviz.Digraph) -> None:
+        """The edges from the current node to its parents: drawn in the flow colour,
+        pointing back to the parent, labelled with the contribution (layout unchanged)."""
+        node = self.frame.node
+        if node is None:
+            return
+        head = self.ids[id(node)] + ("" if node.shape else "op")
+        for c in self.frame.contributions:
+            tail = self.ids[id(c.parent)]
+            plain = f"\t{tail} -> {head}\n"
+            if plain not in dot.body:
+                continue
+            text = "+= " + (_show(c.value) if c.value.ndim == 0 else
+                            f"‖·‖ {float(np.linalg.norm(c.value)):.3g}")
+            one = graphviz.Digraph()
+            one.edge(tail, head, color=FLOW, penwidth="2.6", dir="back", arrowsize="1",
+                     xlabel=f"<<font color='{FLOW}'><b>{html.escape(text)}</b></font>>",
+                     fontname="Helvetica", fontsize="11")
+            dot.body[dot.body.index(plain)] = one.body[0]
+
+    def _caption_label(self) -> str:
+        """The caption above the graph, as wide and as tall in every frame (an invisible
+        copy of the longest line of all frames), so the graph stays put from frame to frame."""
+        steps, frame = self.steps, self.frame
+        every = [line for f in steps.frames for line in f.caption]
+        lines = list(frame.caption)
+        lines += [""] * (max(len(f.caption) for f in steps.frames) - len(lines))
+        head = f"step {frame.index} of {len(steps.frames) - 1}"
+        rows = [f'<tr><td align="left"><font color="#5f6368">{head}</font></td></tr>']
+        for i, line in enumerate(lines):
+            text = html.escape(line) or " "
+            if i == 0:
+                text = f"<b>{text}</b>"
+            elif "+=" in line or line.startswith("grad_"):
+                text = f'<font color="{FLOW}">{text}</font>'
+            rows.append(f'<tr><td align="left">{text}</td></tr>')
+        widest = html.escape(max(every, key=len))
+        rows.append(f'<tr><td align="left"><font color="white"><b>{widest}</b></font></td></tr>')
+        return f'<<table border="0" cellspacing="1">{"".join(rows)}</table>>'
+
+
+def backprop_steps(output: Tensor, params: Mapping[str, Tensor] | None = None,
+                   gradient: Any = None, max_nodes: int = MAX_NODES) -> BackpropSteps:
+    """The backward pass from `output` as frames, in the engine's order (see the module
+    docstring). The graph must still hold its saved tensors: call this before `backward()`,
+    or after `backward(retain_graph=True)`. Tensor hooks are not run."""
+    return BackpropSteps(output, params, gradient, max_nodes)
+
+
+def to_svgs(output: Tensor, directory: str | PathLike | None = None,
+            **kwargs: Any) -> list[str]:
+    """The SVG text of every frame of `backprop_steps(output, **kwargs)`; written to
+    `directory` when given."""
+    return backprop_steps(output, **kwargs).to_svgs(directory)
+
+
+_CONTROLS = """<div style="display:flex;gap:6px;align-items:center;margin:4px 0 8px 0">
+<button data-go="-1">&#9664; prev</button><button data-go="1">next &#9654;</button>
+<button data-play="1">&#9654; play</button>
+<input type="range" min="0" max="{last}" value="0" style="width:220px">
+<span data-label="1">step 0 of {last}</span></div>"""
+
+_SCRIPT = """<script>(function () {{
+var root = document.getElementById({uid}); if (!root) return;
+var frames = root.querySelectorAll("[data-frame]"), range = root.querySelector("input");
+var label = root.querySelector("[data-label]"), play = root.querySelector("[data-play]");
+var at = 0, timer = null;
+function show(i) {{
+  at = Math.max(0, Math.min(frames.length - 1, i));
+  frames.forEach(function (f, k) {{ f.style.display = k === at ? "" : "none"; }});
+  range.value = at; label.textContent = "step " + at + " of " + (frames.length - 1);
+}}
+root.querySelectorAll("[data-go]").forEach(function (b) {{
+  b.onclick = function () {{ show(at + Number(b.getAttribute("data-go"))); }};
+}});
+range.oninput = function () {{ show(Number(range.value)); }};
+play.onclick = function () {{
+  if (timer) {{ clearInterval(timer); timer = null; play.innerHTML = "&#9654; play"; return; }}
+  if (at === frames.length - 1) show(0);
+  play.innerHTML = "&#10074;&#10074; pause";
+  timer = setInterval(function () {{
+    if (at === frames.length - 1) {{ play.onclick(); return; }}
+    show(at + 1);
+  }}, 1500);
+}};
+}})();</script>"""
+
+
+def stepper_html(svgs: list[str]) -> str:
+    """Frames as one HTML block: the first shown, prev / next / play and a slider to step
+    (plain HTML and JavaScript: no widgets needed)."""
+    uid = f"backprop-steps-{uuid.uuid4().hex[:12]}"
+    parts = [f'<div id="{uid}" style="font-family:Helvetica,Arial,sans-serif">',
+             _CONTROLS.format(last=len(svgs) - 1)]
+    for i, svg in enumerate(svgs):
+        body = svg[svg.index("<svg"):]
+        hidden = "" if i == 0 else ' style="display:none"'
+        parts.append(f'<div data-frame="{i}"{hidden}>{body}</div>')
+    parts.append("</div>")
+    parts.append(_SCRIPT.format(uid=json.dumps(uid)))
+    return "".join(parts)
