@@ -1,5 +1,5 @@
-"""Activation modules: ReLU, Sigmoid, Tanh, Softplus, LeakyReLU, PReLU, Softmax, LogSoftmax,
-Maxout."""
+"""Activation modules: ReLU, Sigmoid, Tanh, Softplus, GELU, ELU, LeakyReLU, PReLU, Softmax,
+LogSoftmax, Maxout."""
 
 from __future__ import annotations
 
@@ -37,6 +37,36 @@ class Softplus(Module):
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class GELU(Module):
+    """x * Phi(x), exact (erf) or approximate='tanh', as PyTorch."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class ELU(Module):
+    """x where x > 0, else alpha (exp(x) - 1)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
 
 
 class LeakyReLU(Module):

@@ -1,4 +1,5 @@
-"""`Conv2d`, `MaxPool2d`, `AvgPool2d`: sliding windows of the input, then matmul or a reduction."""
+"""`Conv2d`, `MaxPool2d`, `AvgPool2d`: sliding windows of the input, then matmul or a reduction;
+`AdaptiveAvgPool2d`: a matmul with an averaging matrix per axis."""
 
 from __future__ import annotations
 
@@ -111,3 +112,17 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size (an int, or a pair with None for "keep")."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -14,24 +14,29 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 from autograd.errors import ShapeError
+from autograd.ops.special import erf
 from autograd.random import generator
 
+from .embedding import embedding, one_hot
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    huber_loss,
     l1_loss,
     log_softmax,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
     softmax,
 )
 
 __all__ = [
-    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "conv2d", "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax",
-    "max_pool2d", "mse_loss", "nll_loss", "pad", "prelu", "relu", "sigmoid", "softmax",
-    "softplus", "tanh",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu",
+    "embedding", "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "prelu", "relu",
+    "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
 
 
@@ -76,6 +81,30 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold (autograd's primitive:
     the derivative is sigmoid(beta * x), exactly 1/2 at 0)."""
     return ag.softplus(x, beta, threshold)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x): 0.5 x (1 + erf(x / sqrt(2))), or with approximate='tanh'
+    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), as PyTorch."""
+    if approximate == "none":
+        return x * 0.5 * (erf(x * _SQRT1_2) + 1.0)
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
+        return x * 0.5 * (inner.tanh() + 1.0)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+_SQRT1_2, _SQRT_2_OVER_PI = float(np.sqrt(0.5)), float(np.sqrt(2 / np.pi))
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x where x > 0, else alpha (exp(x) - 1); at 0 the slope is alpha's side, as PyTorch.
+
+    exp(x) - 1 is computed as tanh(x / 2) (exp(x) + 1), exact for tiny x where the
+    subtraction would cancel; the input of exp is clipped at 0, so large x cannot overflow."""
+    neg = x.clip(max=0.0)
+    expm1 = (neg * 0.5).tanh() * (neg.exp() + 1.0)
+    return ag.where(x.data > 0, x, expm1 * alpha)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -218,6 +247,41 @@ def avg_pool2d(
     return total / counts.sum(dim=(-2, -1)).detach()
 
 
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """Mean over PyTorch's adaptive windows: output cell i of n covers input rows
+    floor(i H / n) to ceil((i + 1) H / n), so windows may overlap when n does not divide H.
+
+    Each axis is pooled by a matmul with a fixed averaging matrix, (..., H, W) -> (..., oh, ow).
+    `output_size` is an int or a pair whose entries may be None (keep that size)."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"adaptive_avg_pool2d: expected input of shape (N, C, H, W) or "
+                         f"(C, H, W), got {x.shape}")
+    sizes = output_size if isinstance(output_size, tuple | list) else (output_size,) * 2
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, "
+                         f"got {output_size!r}")
+    oh, ow = (x.shape[-2 + i] if s is None else s for i, s in enumerate(sizes))
+    for name, n in (("height", oh), ("width", ow)):
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"adaptive_avg_pool2d: output {name} must be a positive int, "
+                             f"got output_size {output_size!r}")
+    if 0 in x.shape[-2:]:
+        raise ShapeError(f"adaptive_avg_pool2d: input {x.shape} has an empty spatial dim; "
+                         "expected H and W of at least 1")
+    rows = Tensor(_averaging_matrix(x.shape[-2], int(oh), x.dtype))
+    cols = Tensor(_averaging_matrix(x.shape[-1], int(ow), x.dtype))
+    return rows @ (x @ cols.mT)
+
+
+def _averaging_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
+    """(out, size): row i averages input cells floor(i size / out) to ceil((i+1) size / out)."""
+    i = np.arange(out)
+    start, end = (i * size) // out, -((-(i + 1) * size) // out)
+    j = np.arange(size)
+    inside = (j >= start[:, None]) & (j < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
 # ---- normalisation and regularisation -------------------------------------------------------
 def batch_norm(
     x: Tensor,
@@ -277,6 +341,40 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     keep = generator().random(x.shape, dtype=np.float32) >= p
     return x * Tensor(keep.astype(x.dtype) / (1 - p))
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero whole channels: each (n, c) plane of (N, C, H, W) with probability p, scaling the
+    rest by 1/(1-p). As PyTorch, a 3-D input is taken as (N, C, L)."""
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout2d: p must be in [0, 1), got {p}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected input of shape (N, C, H, W) or (N, C, L), "
+                         f"got {x.shape}")
+    if not training or p == 0:
+        return x
+    keep = generator().random(x.shape[:2], dtype=np.float32) >= p
+    scale = (keep.astype(x.dtype) / x.dtype.type(1 - p)).reshape(x.shape[:2] + (1,) * (x.ndim - 2))
+    return x * Tensor(scale)
+
+
+def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) dims (biased variance), then scale by
+    `weight` and shift by `bias`, both of shape normalized_shape."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int | np.integer) else tuple(
+        normalized_shape)
+    k = len(shape)
+    if k == 0 or x.shape[x.ndim - k:] != shape or x.ndim < k:
+        raise ShapeError(f"layer_norm: input of shape {x.shape} must end in normalized_shape "
+                         f"{shape}")
+    dims = tuple(range(x.ndim - k, x.ndim))
+    centered = x - x.mean(dim=dims, keepdim=True)
+    var = (centered * centered).mean(dim=dims, keepdim=True)
+    out = centered * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
 
 
 def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:

@@ -76,3 +76,29 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, x: Tensor, target: Any) -> Tensor:
         return losses.binary_cross_entropy_with_logits(x, target, self.weight, self.reduction,
                                                        self.pos_weight)
+
+
+class SmoothL1Loss(_Loss):
+    """Quadratic for |x - target| < beta, linear beyond."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        if not beta >= 0:
+            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}")
+        self.beta = beta
+
+    def forward(self, x: Tensor, target: Any) -> Tensor:
+        return losses.smooth_l1_loss(x, target, self.reduction, self.beta)
+
+
+class HuberLoss(_Loss):
+    """Quadratic for |x - target| < delta, linear (slope delta) beyond."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        if not delta > 0:
+            raise ValueError(f"HuberLoss: delta must be > 0, got {delta}")
+        self.delta = delta
+
+    def forward(self, x: Tensor, target: Any) -> Tensor:
+        return losses.huber_loss(x, target, self.reduction, self.delta)

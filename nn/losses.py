@@ -222,3 +222,31 @@ def binary_cross_entropy_with_logits(
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def smooth_l1_loss(x: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, with d = x - target.
+
+    The two parts meet with equal slope at |d| = beta; there the linear part is taken, whose
+    slope sign(d) equals the quadratic's d / beta, and at d = 0 the quadratic's (0), so the
+    gradient is PyTorch's everywhere. beta = 0 is the L1 loss."""
+    if not beta >= 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = x - _same_shape(x, target, "smooth_l1_loss")
+    if beta == 0:
+        return _reduce(d.abs(), reduction, "smooth_l1_loss")
+    return _reduce(_huber(d, beta) * (1.0 / beta), reduction, "smooth_l1_loss")
+
+
+def huber_loss(x: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth-L1."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    d = x - _same_shape(x, target, "huber_loss")
+    return _reduce(_huber(d, delta), reduction, "huber_loss")
+
+
+def _huber(d: Tensor, delta: float) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    inside = np.abs(d.data) < delta
+    return ag.where(inside, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)

@@ -1,6 +1,8 @@
-"""`BatchNorm1d` and `BatchNorm2d`."""
+"""`BatchNorm1d`, `BatchNorm2d` and `LayerNorm`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -57,3 +59,30 @@ class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W), per channel."""
 
     _ranks = (4,)
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last dims, `normalized_shape` (an int or a tuple), with a
+    learned elementwise weight (ones) and bias (zeros) of that shape."""
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int | np.integer) else (
+            tuple(normalized_shape))
+        if not all(isinstance(n, int | np.integer) and n >= 0 for n in shape):
+            raise ValueError(f"LayerNorm: normalized_shape must be an int or a tuple of ints "
+                             f">= 0, got {normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = dtype or np.float32
+        affine = elementwise_affine
+        self.weight = Parameter(np.ones(self.normalized_shape, dtype)) if affine else None
+        self.bias = Parameter(np.zeros(self.normalized_shape, dtype)) if affine and bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
+                f"{self.elementwise_affine}, bias={self.bias is not None}")
