@@ -12,6 +12,8 @@ from autograd import Tensor
 from autograd.tensor import RemovableHandle
 from autograd.viz_recording import enter_module, exit_module
 
+from .hooks import BackwardHookState
+
 
 class Parameter(Tensor):
     """A Tensor that a `Module` registers as learnable when assigned as an attribute."""
@@ -45,11 +47,22 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", [])
+        object.__setattr__(self, "_forward_pre_hooks", [])
+        object.__setattr__(self, "_backward_hooks", [])
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks):
+                result = hook(self, args)
+                if result is not None:  # replaces the positional arguments, as PyTorch
+                    args = result if isinstance(result, tuple) else (result,)
+        backward = None
+        if self._backward_hooks and ag.is_grad_enabled():
+            backward = BackwardHookState(self, self._backward_hooks)
+            args = backward.setup_inputs(args)
         scope = enter_module(self)  # tag the ops this call records with the module, for viz
         try:
             out = self.forward(*args, **kwargs)
@@ -59,7 +72,7 @@ class Module:
             result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return out if backward is None else backward.setup_output(out)
 
     # ---- registration -----------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -207,6 +220,26 @@ class Module:
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn` on every submodule (children first, depth-first) and then on self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(module, args)` runs before forward; a returned value (a tuple, or one value
+        that is wrapped in one) replaces the positional arguments."""
+        self._forward_pre_hooks.append(hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output)` runs when the gradients of the module's
+        inputs are computed; a returned tuple replaces grad_input. Built from tensor hooks on
+        the inputs and outputs: see `nn.hooks` for the semantics and limits."""
+        self._backward_hooks.append(hook)
+        return RemovableHandle(self._backward_hooks, hook)
 
     def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """`hook(module, inputs, output)` runs after forward; a returned value replaces output."""
