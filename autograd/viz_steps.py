@@ -1,31 +1,24 @@
 """Backprop, step by step: the backward pass as a sequence of graph frames.
 
-`backprop_steps(loss)` runs the engine's walk itself on a graph that still holds its saved
-tensors: nodes come off a max-heap by sequence number (autograd/engine.py's order), each
-node's backward runs on the sum of the gradients its consumers sent, and broadcasting is
-undone by the engine's own `_sum_to`. Every visit is one frame: the node being visited is
-highlighted, the edges to its parents carry the new contributions (upstream × local
-derivative), and where a value is used more than once the frame shows the sum over its uses.
-The last frame's leaf gradients are what `backward()` stores in `.grad`.
+`backprop_steps(loss)` walks a graph that still holds its saved tensors as the engine does:
+nodes off a max-heap by sequence number, each node's backward run once on the sum of what its
+consumers sent, broadcasting undone by the engine's `_sum_to`. One frame per visit shows the
+node, its local derivatives and the contributions (upstream × local) on the edges to its
+parents; a value used twice shows the sum over its uses. The last frame's leaf gradients are
+what `backward()` stores in `.grad`. In Jupyter the steps play with prev / next / play:
 
-```python
-L = (a * b + a) * f                 # a is used twice
-steps = viz_steps.backprop_steps(L, params=dict(a=a, b=b, f=f, L=L))
-steps                               # in Jupyter: frame 1 with prev / next / play
-steps.to_svgs("frames/")            # one SVG per frame
-```
+    steps = viz_steps.backprop_steps(L, params=dict(a=a, b=b, f=f, L=L))
 """
 
 from __future__ import annotations
 
 import html
-import json
 import uuid
 from dataclasses import dataclass
 from heapq import heappop, heappush
 from os import PathLike
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import graphviz
 import numpy as np
@@ -77,25 +70,36 @@ class Frame:
     def to_svg(self) -> str:
         return self.to_dot().pipe(format="svg").decode("utf-8")
 
-    def _repr_svg_(self) -> str:
-        return self.to_svg()
+    _repr_svg_ = to_svg  # a single frame shows itself in Jupyter
+
+
+def _to_parent(g: Any, parent: Any, node: Function) -> np.ndarray:
+    """A gradient summed to its parent's shape (the engine's `_sum_to`), in its dtype."""
+    g = g if isinstance(g, Tensor) else Tensor(g)
+    return np.array((_sum_to(g, parent.shape, node) if g.shape != parent.shape else g).data,
+                    dtype=parent.dtype)
+
+
+def _number(a: np.ndarray) -> str:
+    """The number of a 0-d array, else its norm."""
+    return _fmt(float(a)) if a.ndim == 0 else f"{float(np.linalg.norm(a)):.3g}"
 
 
 def _show(a: np.ndarray) -> str:
     """A value for a caption: the number of a 0-d array, else its shape and norm."""
-    return _fmt(float(a)) if a.ndim == 0 else f"[{a.shape} ‖·‖ {float(np.linalg.norm(a)):.3g}]"
+    return _number(a) if a.ndim == 0 else f"[{a.shape} ‖·‖ {_number(a)}]"
 
 
 class BackpropSteps(Sequence[Frame]):
     """The frames of one backward pass; a Jupyter stepper when displayed."""
 
     def __init__(self, output: Tensor, params: Mapping[str, Tensor] | None = None,
-                 gradient: Any = None, max_nodes: int = MAX_NODES) -> None:
-        if not isinstance(output, Tensor) or output._node is None:
-            raise TypeError("backprop_steps: expected a Tensor made by ops on tensors that "
-                            "require grad (it has no grad_fn)")
+                 max_nodes: int = MAX_NODES) -> None:
+        if not isinstance(output, Tensor) or output._node is None or output.data.size != 1:
+            raise TypeError("backprop_steps: expected a one-element Tensor with a grad_fn (made "
+                            "by ops on tensors that require grad), such as a loss")
         self.output, self.params = output, dict(params or {})
-        items, _ = _walk([output])
+        self.items = items = _walk([output])[0]
         if len(items) > max_nodes:
             raise ValueError(f"backprop_steps: the graph has {len(items):,} nodes, over "
                              f"max_nodes={max_nodes}; step through a smaller graph")
@@ -104,15 +108,9 @@ class BackpropSteps(Sequence[Frame]):
                 raise RuntimeError(
                     f"backprop_steps: the graph through {item.name()} was freed by an earlier "
                     "backward(); build the graph again, or pass retain_graph=True to backward()")
-        self.items = items
         self.names = self._names(items)
-        seed = np.ones(output.shape, output.dtype) if gradient is None else \
-            np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, output.dtype)
-        if seed.shape != output.shape:
-            raise ValueError(f"backprop_steps: gradient has shape {seed.shape}, the output "
-                             f"{output.shape} (pass gradient= for an output with many elements)")
         self.frames: list[Frame] = []
-        self._run(seed)
+        self._run(np.ones(output.shape, output.dtype))
 
     def _names(self, items: list[Any]) -> dict[int, str]:
         """Names for captions: from `params`, then the modules' parameter names, then made
@@ -123,11 +121,12 @@ class BackpropSteps(Sequence[Frame]):
             for n, p in root.named_parameters():
                 names.setdefault(id(p), n)
         counts: dict[str, int] = {}
-        for item in reversed(items):  # inputs first, so x1 is the first input
-            if id(item) not in names:
-                kind = "x" if isinstance(item, Tensor) else item.name().lower()
-                counts[kind] = counts.get(kind, 0) + 1
-                names[id(item)] = f"{kind}{counts[kind]}"
+        for op in sorted((i for i in items if isinstance(i, Function)), key=lambda n: n.seq):
+            for item in [p for p in op.parents if p is not None] + [op]:  # in forward order
+                if id(item) not in names:
+                    kind = "x" if isinstance(item, Tensor) else item.name().lower()
+                    counts[kind] = counts.get(kind, 0) + 1
+                    names[id(item)] = f"{kind}{counts[kind]}"
         return names
 
     def name(self, item: Any) -> str:
@@ -144,7 +143,6 @@ class BackpropSteps(Sequence[Frame]):
                      "backward() visits each op once, latest first, when every use of its "
                      "output has sent its gradient"))
         heap: list = [(-root.seq, id(root), root)]
-        queued = {id(root)}
         mode = backward_mode(False, True)  # as an ordinary backward: record nothing, free nothing
         try:
             while heap:
@@ -152,9 +150,8 @@ class BackpropSteps(Sequence[Frame]):
                 upstream = grads[id(node)]
                 contributions = self._visit(node, upstream, grads)
                 visited.add(id(node))
-                for c in contributions:
-                    if isinstance(c.parent, Function) and id(c.parent) not in queued:
-                        queued.add(id(c.parent))
+                for c in contributions:  # queued when its first gradient arrives, as the engine
+                    if isinstance(c.parent, Function) and c.before is None:
                         heappush(heap, (-c.parent.seq, id(c.parent), c.parent))
                 self._frame(node, upstream, contributions, grads, visited,
                             self._caption(node, upstream, contributions))
@@ -162,41 +159,29 @@ class BackpropSteps(Sequence[Frame]):
             restore_mode(mode)
         leaves = [it for it in self.items if isinstance(it, Tensor) and id(it) in grads]
         done = ", ".join(f"{self.name(t)}.grad = {_show(grads[id(t)])}" for t in leaves)
-        self._frame(None, None, (), grads, visited,
-                    ("Done: every leaf has its gradient, as backward() stores it in .grad",
-                     done))
+        self._frame(None, None, (), grads, visited, (
+            "Done: every leaf has its gradient, as backward() stores it in .grad", done))
 
     def _visit(self, node: Function, upstream: np.ndarray,
                grads: dict[int, np.ndarray]) -> tuple[Contribution, ...]:
-        in_grads = self._vjp(node, upstream)
-        locals_ = self._vjp(node, np.ones((), upstream.dtype)) if not node.shape else None
+        """Run the node's backward on its gradient (and, for a 0-d output, on 1 for the
+        local derivatives), reduce each result to its parent's shape and dtype, add it in."""
+        runs = [upstream] if node.shape else [upstream, np.ones((), upstream.dtype)]
+        results = []
+        for grad in runs:
+            result = type(node).backward(node, Tensor(grad.copy()))
+            results.append(result if isinstance(result, tuple) else (result,))
         out = []
-        for i, (p, g) in enumerate(zip(node.parents, in_grads)):
-            if p is None or g is None:
+        for i, p in enumerate(node.parents):
+            if p is None or results[0][i] is None:
                 continue
-            value = self._to_parent(g, p, node)
-            local = None if locals_ is None else self._to_parent(locals_[i], p, node)
+            value = _to_parent(results[0][i], p, node)
+            local = _to_parent(results[1][i], p, node) if len(results) == 2 else None
             before = grads.get(id(p))
             after = value if before is None else np.asarray(before + value)
             grads[id(p)] = after
             out.append(Contribution(p, i, local, value, before, after))
         return tuple(out)
-
-    @staticmethod
-    def _vjp(node: Function, grad: np.ndarray) -> tuple:
-        result = type(node).backward(node, Tensor(grad.copy()))
-        result = result if isinstance(result, tuple) else (result,)
-        if len(result) != len(node.parents):
-            raise RuntimeError(f"backprop_steps: {node.name()}.backward returned "
-                               f"{len(result)} gradients; expected {len(node.parents)}")
-        return result
-
-    @staticmethod
-    def _to_parent(g: Any, parent: Any, node: Function) -> np.ndarray:
-        g = g if isinstance(g, Tensor) else Tensor(g)
-        if g.shape != parent.shape:
-            g = _sum_to(g, parent.shape, node)
-        return np.array(g.data, dtype=parent.dtype)
 
     def _caption(self, node: Function, upstream: np.ndarray,
                  contributions: tuple[Contribution, ...]) -> tuple[str, ...]:
@@ -233,9 +218,6 @@ class BackpropSteps(Sequence[Frame]):
     def __getitem__(self, i: Any) -> Any:
         return self.frames[i]
 
-    def __iter__(self) -> Iterator[Frame]:
-        return iter(self.frames)
-
     def order(self) -> list[str]:
         """The names of the nodes in the order their backward runs."""
         return [self.name(f.node) for f in self.frames if f.node is not None]
@@ -257,7 +239,13 @@ class BackpropSteps(Sequence[Frame]):
         return svgs
 
     def _repr_html_(self) -> str:
-        return stepper_html(self.to_svgs())
+        """The frames in one HTML block: the first shown, prev / next / play and a slider
+        (plain HTML and JavaScript: no widgets needed)."""
+        svgs, hide = self.to_svgs(), ' style="display:none"'
+        frames = "".join(f'<div data-frame="{i}"{hide if i else ""}>{s[s.index("<svg"):]}</div>'
+                         for i, s in enumerate(svgs))
+        return _PLAYER.format(uid=f"backprop-steps-{uuid.uuid4().hex[:12]}",
+                              last=len(svgs) - 1, frames=frames)
 
     def widget(self) -> Any:
         """An ipywidgets stepper (play button and slider); needs `pip install ipywidgets`.
@@ -265,13 +253,12 @@ class BackpropSteps(Sequence[Frame]):
         try:
             import ipywidgets as widgets
         except ImportError as e:
-            raise ImportError("BackpropSteps.widget: needs ipywidgets (pip install ipywidgets);"
-                              " display the BackpropSteps object itself for a stepper in plain "
-                              "HTML") from e
-        svgs = self.to_svgs()
+            raise ImportError("BackpropSteps.widget: needs ipywidgets (pip install ipywidgets); "
+                              "or display the object itself: a stepper in plain HTML") from e
+        svgs, last = self.to_svgs(), len(self) - 1
         view = widgets.HTML(svgs[0])
-        slider = widgets.IntSlider(value=0, min=0, max=len(svgs) - 1, description="step")
-        play = widgets.Play(value=0, min=0, max=len(svgs) - 1, interval=1500)
+        slider = widgets.IntSlider(value=0, min=0, max=last, description="step")
+        play = widgets.Play(value=0, min=0, max=last, interval=1500)
         widgets.jslink((play, "value"), (slider, "value"))
         slider.observe(lambda change: setattr(view, "value", svgs[change["new"]]), names="value")
         return widgets.VBox([widgets.HBox([play, slider]), view])
@@ -293,35 +280,25 @@ class _FrameDrawing(_Drawing):
         self.last = frame.index == len(steps.frames) - 1
 
     def _value_rows(self, item: Any) -> list[Any]:
-        grad, final = self.frame.grads.get(id(item)), self.final.get(id(item))
-        colour = FLOW if id(item) in self.receiving else None
-        if item.shape:
-            first = f"{item.shape} {item.dtype}"
-            text = f"‖grad‖ {float(np.linalg.norm(grad)):.3g}" if grad is not None else None
-            full = f"‖grad‖ {float(np.linalg.norm(final)):.3g}" if final is not None else ""
-        else:
-            value = float(item.data) if isinstance(item, Tensor) else item.value
-            first = f"data {_fmt(value)}"
-            text = f"grad {_fmt(float(grad))}" if grad is not None else None
-            full = f"grad {_fmt(float(final))}" if final is not None else ""
-        if text is None:  # pending: '?' and, invisible, the rest of the final text
-            pad = full[full.index(" ") + 2:] if " " in full else ""
-            return [first, ("grad ?" if not item.shape else "‖grad‖ ?", PENDING_TEXT, pad)]
-        return [first, (text, colour, "")]
+        """The data (or shape) row, then the gradient known in this frame; a pending one is
+        '?' and, invisible, the rest of its final text, so that no box changes size."""
+        word = "‖grad‖" if item.shape else "grad"
+        first = f"{item.shape} {item.dtype}" if item.shape else \
+            f"data {_fmt(float(item.data) if isinstance(item, Tensor) else item.value)}"
+        grad, final = self.frame.grads.get(id(item)), self.final.get(id(item), np.zeros(()))
+        if grad is None:
+            return [first, (f"{word} ?", PENDING_TEXT, _number(final)[1:])]
+        return [first, (f"{word} {_number(grad)}", FLOW if id(item) in self.receiving else None,
+                        "")]
 
     def _label(self, title: str, rows: list[Any], bold: bool = False) -> str:
+        """viz's label; a row may also be (text, colour, padding drawn in white)."""
         cells = [f"<b>{html.escape(title)}</b>" if bold else html.escape(title)] if title else []
         for row in rows:
-            if isinstance(row, str):
-                cells.append(html.escape(row))
-                continue
-            text, colour, pad = row
-            cell = html.escape(text)
-            if colour:
-                cell = f'<font color="{colour}">{cell}</font>'
-            if pad:
-                cell += f'<font color="white">{html.escape(pad)}</font>'  # on a white node
-            cells.append(cell)
+            text, colour, pad = (row, None, "") if isinstance(row, str) else row
+            cell = f'<font color="{colour}">{html.escape(text)}</font>' if colour else \
+                html.escape(text)
+            cells.append(cell + (f'<font color="white">{html.escape(pad)}</font>' if pad else ""))
         inner = "".join(f"<tr><td>{c}</td></tr>" for c in cells)
         return f'<<table border="0" cellborder="0" cellspacing="0">{inner}</table>>'
 
@@ -331,15 +308,13 @@ class _FrameDrawing(_Drawing):
             return {"fillcolor": CURRENT, "color": CURRENT_LINE, "penwidth": "2.5"}
         if key in self.receiving:
             return {"fillcolor": FLOW_FILL, "color": FLOW, "penwidth": "2"}
-        if key in self.frame.grads:
-            leaf_done = self.last and isinstance(item, Tensor)
-            return {"fillcolor": KNOWN, "color": DONE_LINE, "penwidth": "2.5" if leaf_done else "1"}
+        if key in self.frame.grads:  # known; in the last frame the leaves stand out
+            width = "2.5" if self.last and isinstance(item, Tensor) else "1"
+            return {"fillcolor": KNOWN, "color": DONE_LINE, "penwidth": width}
         return {"fillcolor": "white", "color": "#5f6368", "penwidth": "1"}
 
     def _style(self, item: Any) -> dict[str, str]:
-        style = super()._style(item)
-        style.update(self._state(item))
-        return style
+        return {**super()._style(item), **self._state(item)}
 
     def frame_digraph(self) -> graphviz.Digraph:
         dot = self.digraph()
@@ -347,8 +322,7 @@ class _FrameDrawing(_Drawing):
         for item in self.items:  # scalar ops: colour the op circle as its value box
             if isinstance(item, Function) and not item.shape and (
                     id(item) == self.current or id(item) in self.frame.visited):
-                state = self._state(item)
-                dot.node(self.ids[id(item)] + "op", style="filled", **state)
+                dot.node(self.ids[id(item)] + "op", style="filled", **self._state(item))
         self._highlight_edges(dot)
         dot.attr(label=self._caption_label(), labelloc="t", labeljust="l")
         return dot
@@ -362,11 +336,8 @@ class _FrameDrawing(_Drawing):
         head = self.ids[id(node)] + ("" if node.shape else "op")
         for c in self.frame.contributions:
             tail = self.ids[id(c.parent)]
-            plain = f"\t{tail} -> {head}\n"
-            if plain not in dot.body:
-                continue
-            text = "+= " + (_show(c.value) if c.value.ndim == 0 else
-                            f"‖·‖ {float(np.linalg.norm(c.value)):.3g}")
+            plain = f"\t{tail} -> {head}\n"  # as viz drew it
+            text = ("+= " if c.value.ndim == 0 else "+= ‖·‖ ") + _number(c.value)
             one = graphviz.Digraph()
             one.edge(tail, head, color=FLOW, penwidth="2.6", dir="back", arrowsize="1",
                      xlabel=f"<<font color='{FLOW}'><b>{html.escape(text)}</b></font>>",
@@ -374,32 +345,27 @@ class _FrameDrawing(_Drawing):
             dot.body[dot.body.index(plain)] = one.body[0]
 
     def _caption_label(self) -> str:
-        """The caption above the graph, as wide and as tall in every frame (an invisible
-        copy of the longest line of all frames), so the graph stays put from frame to frame."""
+        """The caption above the graph, as tall and as wide in every frame (padded, with an
+        invisible copy of the longest line of all), so the graph stays put between frames."""
         steps, frame = self.steps, self.frame
-        every = [line for f in steps.frames for line in f.caption]
-        lines = list(frame.caption)
-        lines += [""] * (max(len(f.caption) for f in steps.frames) - len(lines))
-        head = f"step {frame.index} of {len(steps.frames) - 1}"
-        rows = [f'<tr><td align="left"><font color="#5f6368">{head}</font></td></tr>']
-        for i, line in enumerate(lines):
+        height = max(len(f.caption) for f in steps.frames)
+        widest = max((line for f in steps.frames for line in f.caption), key=len)
+        cells = [f'<font color="#5f6368">step {frame.index} of {len(steps) - 1}</font>']
+        for i, line in enumerate(frame.caption + ("",) * (height - len(frame.caption))):
             text = html.escape(line) or " "
-            if i == 0:
-                text = f"<b>{text}</b>"
-            elif "+=" in line or line.startswith("grad_"):
-                text = f'<font color="{FLOW}">{text}</font>'
-            rows.append(f'<tr><td align="left">{text}</td></tr>')
-        widest = html.escape(max(every, key=len))
-        rows.append(f'<tr><td align="left"><font color="white"><b>{widest}</b></font></td></tr>')
-        return f'<<table border="0" cellspacing="1">{"".join(rows)}</table>>'
+            cells.append(f"<b>{text}</b>" if i == 0 else f'<font color="{FLOW}">{text}</font>'
+                         if line.startswith("grad_") else text)
+        cells.append(f'<font color="white"><b>{html.escape(widest)}</b></font>')
+        rows = "".join(f'<tr><td align="left">{c}</td></tr>' for c in cells)
+        return f'<<table border="0" cellspacing="1">{rows}</table>>'
 
 
 def backprop_steps(output: Tensor, params: Mapping[str, Tensor] | None = None,
-                   gradient: Any = None, max_nodes: int = MAX_NODES) -> BackpropSteps:
+                   max_nodes: int = MAX_NODES) -> BackpropSteps:
     """The backward pass from `output` as frames, in the engine's order (see the module
     docstring). The graph must still hold its saved tensors: call this before `backward()`,
     or after `backward(retain_graph=True)`. Tensor hooks are not run."""
-    return BackpropSteps(output, params, gradient, max_nodes)
+    return BackpropSteps(output, params, max_nodes)
 
 
 def to_svgs(output: Tensor, directory: str | PathLike | None = None,
@@ -409,48 +375,25 @@ def to_svgs(output: Tensor, directory: str | PathLike | None = None,
     return backprop_steps(output, **kwargs).to_svgs(directory)
 
 
-_CONTROLS = """<div style="display:flex;gap:6px;align-items:center;margin:4px 0 8px 0">
+_PLAYER = """<div id="{uid}" style="font-family:Helvetica,Arial,sans-serif">
+<div style="display:flex;gap:6px;align-items:center;margin:4px 0 8px 0">
 <button data-go="-1">&#9664; prev</button><button data-go="1">next &#9654;</button>
-<button data-play="1">&#9654; play</button>
-<input type="range" min="0" max="{last}" value="0" style="width:220px">
-<span data-label="1">step 0 of {last}</span></div>"""
-
-_SCRIPT = """<script>(function () {{
-var root = document.getElementById({uid}); if (!root) return;
+<button data-play="1">&#9654; play</button><input type="range" min="0" max="{last}" value="0">
+<span data-label="1">step 0 of {last}</span></div>{frames}</div>
+<script>(function () {{
+var root = document.getElementById("{uid}"); if (!root) return;
 var frames = root.querySelectorAll("[data-frame]"), range = root.querySelector("input");
 var label = root.querySelector("[data-label]"), play = root.querySelector("[data-play]");
-var at = 0, timer = null;
-function show(i) {{
-  at = Math.max(0, Math.min(frames.length - 1, i));
-  frames.forEach(function (f, k) {{ f.style.display = k === at ? "" : "none"; }});
-  range.value = at; label.textContent = "step " + at + " of " + (frames.length - 1);
-}}
+var at = 0, last = frames.length - 1, timer = null;
+function show(i) {{ at = Math.max(0, Math.min(last, i)); range.value = at;
+  label.textContent = "step " + at + " of " + last;
+  frames.forEach(function (f, k) {{ f.style.display = k === at ? "" : "none"; }}); }}
 root.querySelectorAll("[data-go]").forEach(function (b) {{
-  b.onclick = function () {{ show(at + Number(b.getAttribute("data-go"))); }};
-}});
+  b.onclick = function () {{ show(at + Number(b.getAttribute("data-go"))); }}; }});
 range.oninput = function () {{ show(Number(range.value)); }};
 play.onclick = function () {{
   if (timer) {{ clearInterval(timer); timer = null; play.innerHTML = "&#9654; play"; return; }}
-  if (at === frames.length - 1) show(0);
+  if (at === last) show(0);
   play.innerHTML = "&#10074;&#10074; pause";
-  timer = setInterval(function () {{
-    if (at === frames.length - 1) {{ play.onclick(); return; }}
-    show(at + 1);
-  }}, 1500);
-}};
-}})();</script>"""
-
-
-def stepper_html(svgs: list[str]) -> str:
-    """Frames as one HTML block: the first shown, prev / next / play and a slider to step
-    (plain HTML and JavaScript: no widgets needed)."""
-    uid = f"backprop-steps-{uuid.uuid4().hex[:12]}"
-    parts = [f'<div id="{uid}" style="font-family:Helvetica,Arial,sans-serif">',
-             _CONTROLS.format(last=len(svgs) - 1)]
-    for i, svg in enumerate(svgs):
-        body = svg[svg.index("<svg"):]
-        hidden = "" if i == 0 else ' style="display:none"'
-        parts.append(f'<div data-frame="{i}"{hidden}>{body}</div>')
-    parts.append("</div>")
-    parts.append(_SCRIPT.format(uid=json.dumps(uid)))
-    return "".join(parts)
+  timer = setInterval(function () {{ if (at === last) play.onclick(); else show(at + 1); }}, 1500);
+}}; }})();</script>"""
