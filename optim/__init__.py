@@ -1,6 +1,7 @@
 """chainrule's optim: optimisers, learning-rate schedules, early stopping, regularisation."""
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .early_stopping import EarlyStopping
@@ -11,6 +12,6 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
-    "SGD", "Adagrad", "Adam", "AdamW", "EarlyStopping", "Optimizer", "Perceptron", "RMSprop",
-    "l1_penalty", "lr_scheduler", "prox_l1_",
+    "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "EarlyStopping", "Optimizer", "Perceptron",
+    "RMSprop", "l1_penalty", "lr_scheduler", "prox_l1_",
 ]

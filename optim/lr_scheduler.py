@@ -113,6 +113,141 @@ class CosineAnnealingLR(LRScheduler):
         return [ratio * (lr - eta) + eta for lr in self._lrs()]
 
 
+class LambdaLR(LRScheduler):
+    """lr = base_lr * lr_lambda(epoch): one function for every group, or a list of one each."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, list | tuple):
+            if len(lr_lambda) != n:
+                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per param group), "
+                                 f"got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"LambdaLR: lr_lambda must be callable, got "
+                                f"{type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def _next_lrs(self) -> list[float]:
+        return [base * fn(self.last_epoch) for base, fn in zip(self.base_lrs, self.lr_lambdas)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The schedule's position; the functions are not saved (as PyTorch, for plain ones)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy: lr warms from max_lr / div_factor to max_lr over pct_start of the
+    steps, then anneals to initial_lr / final_div_factor ('cos' or 'linear'); with
+    `three_phase`, back to initial_lr first. With `cycle_momentum`, SGD's momentum (or Adam's
+    beta1) moves inversely between max_momentum and base_momentum. Call `step()` after every
+    batch; stepping past total_steps raises."""
+
+    def __init__(self, optimizer: Optimizer, max_lr: Any, total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None,
+                 pct_start: float = 0.3, anneal_strategy: str = "cos",
+                 cycle_momentum: bool = True, base_momentum: Any = 0.85,
+                 max_momentum: Any = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
+        if total_steps is not None:
+            if not _positive_int(total_steps):
+                raise ValueError(f"OneCycleLR: expected a positive integer total_steps, got "
+                                 f"{total_steps!r}")
+            self.total_steps = int(total_steps)
+        elif epochs is not None and steps_per_epoch is not None:
+            for name, v in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+                if not _positive_int(v):
+                    raise ValueError(f"OneCycleLR: expected a positive integer {name}, got {v!r}")
+            self.total_steps = int(epochs) * int(steps_per_epoch)
+        else:
+            raise ValueError("OneCycleLR: define either total_steps or (epochs and "
+                             "steps_per_epoch)")
+        if not (isinstance(pct_start, float) and 0 <= pct_start <= 1):
+            raise ValueError(f"OneCycleLR: expected a float between 0 and 1 for pct_start, got "
+                             f"{pct_start!r}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
+                             f"{anneal_strategy!r}")
+        for name, v in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            if not v > 0:
+                raise ValueError(f"OneCycleLR: {name} must be > 0, got {v!r}")
+        self.anneal_strategy, self.cycle_momentum = anneal_strategy, cycle_momentum
+        total = self.total_steps
+        ends = ([pct_start * total - 1, 2 * pct_start * total - 2, total - 1] if three_phase
+                else [pct_start * total - 1, total - 1])
+        keys = ([("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                 ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                 ("initial_lr", "min_lr", "max_momentum", "max_momentum")] if three_phase
+                else [("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      ("max_lr", "min_lr", "base_momentum", "max_momentum")])
+        self._phases = [(float(end), *k) for end, k in zip(ends, keys)]
+        groups = optimizer.param_groups
+        max_lrs = _per_group("max_lr", max_lr, groups)
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"OneCycleLR: {type(optimizer).__name__} has neither momentum "
+                                 "nor betas; pass cycle_momentum=False")
+            self.use_beta1 = "betas" in optimizer.defaults
+            max_moms = _per_group("max_momentum", max_momentum, groups)
+            base_moms = _per_group("base_momentum", base_momentum, groups)
+        if last_epoch == -1:
+            for i, group in enumerate(groups):
+                group["initial_lr"] = max_lrs[i] / div_factor
+                group["max_lr"] = max_lrs[i]
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+                if cycle_momentum:
+                    self._set_momentum(group, max_moms[i])
+                    group["max_momentum"], group["base_momentum"] = max_moms[i], base_moms[i]
+        super().__init__(optimizer, last_epoch)
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def _next_lrs(self) -> list[float]:
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {step} times; the specified number "
+                             f"of total steps is {self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr0, lr1, m0, m1) in enumerate(self._phases):
+                if step <= end or i == len(self._phases) - 1:
+                    pct = (step - start) / (end - start)
+                    lrs.append(self._anneal(group[lr0], group[lr1], pct))
+                    if self.cycle_momentum:
+                        self._set_momentum(group, self._anneal(group[m0], group[m1], pct))
+                    break
+                start = end
+        return lrs
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _per_group(name: str, value: Any, groups: list[dict[str, Any]]) -> list[float]:
+    """One value per param group: a list/tuple of that length, or one value for all."""
+    if isinstance(value, list | tuple):
+        if len(value) != len(groups):
+            raise ValueError(f"OneCycleLR: expected {len(groups)} values for {name} (one per "
+                             f"param group), got {len(value)}")
+        return list(value)
+    return [value] * len(groups)
+
+
 class ReduceLROnPlateau:
     """Multiply the lr by `factor` once the metric has not improved for `patience` epochs."""
 

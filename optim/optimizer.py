@@ -57,6 +57,8 @@ class Optimizer:
                 what = self._NAMES.get(key, f"{key} value")
                 raise ValueError(f"{name}: Invalid {what}: {group[key]!r} ({key} must be a "
                                  "number >= 0, not NaN)")
+        if "rho" in group and not (_at_least_0(group["rho"]) and group["rho"] <= 1):
+            raise ValueError(f"{name}: Invalid rho value: {group['rho']!r} (must be in [0, 1])")
         if "betas" in group:
             betas = group["betas"]
             if not isinstance(betas, tuple | list) or len(betas) != 2:
