@@ -11,7 +11,9 @@ print(stats.table())
 stats.plot()
 ```
 
-Hooks only read `.data`: the graph and every value stay as they were.
+Hooks only read `.data`: the graph and every value stay as they were. To follow a model over
+training steps (update-to-data ratios, saturation, dead units) use `TrainingMonitor`, and
+check the first loss with `check_first_loss`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -24,8 +26,18 @@ from autograd import Tensor
 
 from .activation import Sigmoid, Tanh
 from .module import Module
+from .training_monitor import (
+    DPI,
+    FirstLossCheck,
+    TrainingMonitor,
+    check_first_loss,
+    choose_modules,
+    layer_label,
+    saturation_image,
+)
 
-__all__ = ["LayerStats"]
+__all__ = ["FirstLossCheck", "LayerStats", "TrainingMonitor", "check_first_loss",
+           "saturation_image"]
 
 
 class _Stats:
@@ -60,8 +72,9 @@ class _Stats:
         self._histogram(a)
 
     def _histogram(self, a: np.ndarray) -> None:
-        """Counts of the finite values over one range; when new values fall outside it, the
-        range grows and the old counts move to the new bins by their centres."""
+        """Counts of the finite non-zero values over one range that also covers the zeros
+        (exact zeros are counted apart, in `zeros`); when new values fall outside the range, it
+        grows and the old counts move to the new bins by their centres."""
         lo, hi = float(a.min()), float(a.max())
         if not np.isfinite(lo + hi):
             a = a[np.isfinite(a)]
@@ -70,11 +83,22 @@ class _Stats:
             lo, hi = float(a.min()), float(a.max())
         if self.edges is not None:
             lo, hi = min(lo, self.edges[0]), max(hi, self.edges[-1])
-        counts, edges = np.histogram(a, self.bins, (lo, hi))
+        counts, edges = np.histogram(a[a != 0], self.bins, (lo, hi))
         if self.edges is not None:
             centres = (self.edges[:-1] + self.edges[1:]) / 2
             counts = counts + np.histogram(centres, edges, weights=self.counts)[0].astype(int)
         self.counts, self.edges = counts, edges
+
+    def histogram(self, zeros: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        """(counts, edges), the exact zeros in the bin that holds 0 (as np.histogram puts
+        them) or left out."""
+        if self.counts is None:
+            return None
+        counts = self.counts.copy()
+        if zeros and self.zeros:
+            i = min(int(np.searchsorted(self.edges, 0.0, side="right")) - 1, len(counts) - 1)
+            counts[max(i, 0)] += self.zeros
+        return counts, self.edges
 
     @property
     def std(self) -> float | None:
@@ -101,20 +125,7 @@ class LayerStats:
     def __init__(self, model: Module,
                  modules: Sequence[Module] | tuple[type, ...] | type | None = None,
                  bins: int = 40, accumulate: bool = False, saturation: float = 0.97) -> None:
-        named = [(n or type(m).__name__, m) for n, m in model.named_modules()]
-        if isinstance(modules, type):
-            modules = (modules,)
-        if modules is None:
-            chosen = [(n, m) for n, m in named if next(m.children(), None) is None]
-        elif isinstance(modules, tuple) and all(isinstance(t, type) for t in modules):
-            chosen = [(n, m) for n, m in named if isinstance(m, modules)]
-        else:
-            names = {id(m): n for n, m in reversed(named)}
-            missing = [type(m).__name__ for m in modules if id(m) not in names]
-            if missing:
-                raise ValueError(f"LayerStats: modules {missing} are not part of the model")
-            chosen = [(names[id(m)], m) for m in modules]
-        self.modules: dict[str, Module] = dict(chosen)
+        self.modules: dict[str, Module] = choose_modules(model, modules, "LayerStats")
         self.bins, self.accumulate, self.saturation = bins, accumulate, saturation
         self._active = True
         self._leaf_hooks: dict[str, Any] = {}
@@ -176,10 +187,11 @@ class LayerStats:
         self.remove()
 
     # ---- reading -----------------------------------------------------------------------
-    def histogram(self, name: str, kind: str = "act") -> tuple[np.ndarray, np.ndarray] | None:
-        """(counts, bin edges) of layer `name`'s activations (`kind="act"`) or gradients."""
-        stats = (self.act if kind == "act" else self.grad)[name]
-        return None if stats.counts is None else (stats.counts, stats.edges)
+    def histogram(self, name: str, kind: str = "act",
+                  zeros: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
+        """(counts, bin edges) of layer `name`'s activations (`kind="act"`) or gradients;
+        `zeros=False` leaves the exact zeros out (a ReLU's zero bin hides everything else)."""
+        return (self.act if kind == "act" else self.grad)[name].histogram(zeros)
 
     def summary(self) -> dict[str, dict[str, float | None]]:
         """{layer name: {act_mean, act_std, act_zeros, act_saturated, grad_mean, grad_std,
@@ -214,28 +226,36 @@ class LayerStats:
         lines.insert(1, "-" * len(lines[0]))
         return "\n".join(lines)
 
-    def plot(self, figsize: tuple[float, float] | None = None) -> Any:
-        """A matplotlib Figure: one row per layer, activation histogram left, gradient
-        histogram right."""
+    def plot(self, figsize: tuple[float, float] | None = None,
+             drop_zeros: float = 0.05) -> Any:
+        """A matplotlib Figure: one row per layer (titled by its name and type), activation
+        histogram left, gradient histogram right. Where exact zeros are at least `drop_zeros`
+        of the values (a ReLU's output), they are left out of the bars and the title says
+        how many there were."""
         from matplotlib.figure import Figure  # matplotlib is needed only to plot
 
         n = len(self.modules)
-        fig = Figure(figsize=figsize or (8, 1.6 * n + 0.6), layout="constrained")
+        fig = Figure(figsize=figsize or (10, 2.3 * n + 0.6), dpi=DPI, layout="constrained")
         axes = fig.subplots(max(n, 1), 2, squeeze=False)
-        for row, name in zip(axes, self.modules):
-            kind_name = type(self.modules[name]).__name__
+        for row, (name, module) in zip(axes, self.modules.items()):
             for ax, kind, stats in zip(row, ("activation", "gradient"),
                                        (self.act[name], self.grad[name])):
-                if stats.counts is not None:
-                    ax.stairs(stats.counts, stats.edges, fill=True, alpha=0.8,
+                title = f"{layer_label(name, module)}: {kind}s"
+                zero_share = stats.fraction(stats.zeros) or 0.0
+                drop = zero_share >= drop_zeros
+                hist = stats.histogram(zeros=not drop)
+                if hist is not None:
+                    ax.stairs(*hist, fill=True, alpha=0.8,
                               color="C0" if kind == "activation" else "C1")
-                    ax.set_title(f"{name} ({kind_name}) {kind}s: mean {stats.mean:.3g}, "
-                                 f"std {stats.std:.3g}", fontsize=8)
+                    title += f"\nmean {stats.mean:.3g}, std {stats.std:.3g}"
+                    if drop:
+                        title += f"; exact zeros ({zero_share:.0%}) not drawn"
                 else:
-                    ax.set_title(f"{name} ({kind_name}): no {kind} recorded", fontsize=8)
-                ax.set_xlabel(f"{kind} value", fontsize=7)
-                ax.set_ylabel("count", fontsize=7)
-                ax.tick_params(labelsize=6)
+                    title += f"\nno {kind} recorded"
+                ax.set_title(title, fontsize=10)
+                ax.set_xlabel(f"{kind} value", fontsize=9)
+                ax.set_ylabel("count", fontsize=9)
+                ax.tick_params(labelsize=8)
         return fig
 
 

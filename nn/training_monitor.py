@@ -207,7 +207,7 @@ class TrainingMonitor:
         return hook
 
     def _activation_stats(self, name: str, module: Module, data: np.ndarray) -> dict:
-        a = np.asarray(data, np.float64)
+        a = np.array(data, dtype=np.float64)  # a copy: last_output keeps it
         stats = {"mean": float(a.mean()), "std": float(a.std())} if a.size else {}
         kind = _kind(module)
         if kind is not None and a.size:
@@ -215,7 +215,7 @@ class TrainingMonitor:
             self.last_output[name] = a
         if isinstance(module, _RELU_FAMILY) and a.ndim >= 2 and a.size:
             alive = np.moveaxis(a != 0, 1, 0).reshape(a.shape[1], -1).any(axis=1)
-            stats["dead"] = float(1.0 - alive.mean())
+            stats["dead"] = float((~alive).mean())
         return stats
 
     @contextmanager

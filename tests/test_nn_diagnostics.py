@@ -190,3 +190,29 @@ def test_plot_has_two_labelled_axes_per_layer():
     assert len(fig.axes) == 2 * len(stats.modules)
     assert all(ax.get_xlabel() and ax.get_title() for ax in fig.axes)
     assert "no gradient" in fig.axes[1].get_title()
+
+
+def test_plot_titles_name_layers_and_leave_relu_zeros_out():
+    from collections import OrderedDict
+
+    model = nn.Sequential(OrderedDict(fc=nn.Linear(5, 40), act=nn.ReLU(), out=nn.Linear(40, 3)))
+    stats = LayerStats(model)
+    x = ag.randn(64, 5)
+    model(x).sum().backward()
+    relu = model.act(model.fc(x)).data
+    zeros = np.mean(relu == 0)
+    assert 0.2 < zeros < 0.8
+    fig = stats.plot()
+    assert fig.dpi >= 110
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0].startswith("fc: Linear: activations") and "not drawn" not in titles[0]
+    assert titles[2].startswith("act: ReLU: activations")
+    assert f"exact zeros ({zeros:.0%}) not drawn" in titles[2]
+    counts, edges = stats.histogram("act", zeros=False)
+    assert counts.sum() == np.count_nonzero(relu)
+    full, same_edges = stats.histogram("act")
+    assert full.sum() == relu.size and np.array_equal(edges, same_edges)
+    ref = np.histogram(relu, len(counts))[0]
+    np.testing.assert_array_equal(full, ref)
+    drawn = fig.axes[2].patches[0].get_path().vertices[:, 1].max()
+    assert drawn == counts.max() < full.max()  # the tallest bar is no longer the zero bin
