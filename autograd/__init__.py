@@ -27,23 +27,7 @@ from .errors import ShapeError
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
-from .ops.elementwise import (
-    abs,
-    clamp,
-    clip,
-    cos,
-    exp,
-    log,
-    log1p,
-    maximum,
-    minimum,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    tanh,
-    where,
-)
+from .ops.binary import maximum, minimum, where
 from .ops.extremes import amax, amin, argmax, argmin, max, min
 from .ops.linalg import matmul
 from .ops.reduce import log_softmax, logsumexp, mean, std, sum, var
@@ -61,6 +45,7 @@ from .ops.shape import (
     unsqueeze,
 )
 from .ops.smooth import softplus
+from .ops.unary import abs, clamp, clip, cos, exp, log, log1p, relu, sigmoid, sin, sqrt, tanh
 from .ops.window import sliding_window_view
 from .process_tuning import tune_process
 from .random import manual_seed

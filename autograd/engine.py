@@ -2,7 +2,8 @@
 
 Gradients flow from the outputs to the leaves in reverse topological order. Each node's
 incoming gradients are summed before its backward runs, so a node reached by many paths
-runs once. Broadcasting is undone here, in `_sum_to`, for every op alike.
+runs once. Broadcasting is undone here, by `Tensor.sum_to_size`, for every op alike. The
+engine knows no op: it runs each node's `backward` and adds what comes back.
 """
 
 from __future__ import annotations
@@ -12,32 +13,23 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .errors import ShapeError
 from .function import _FREED_MESSAGE, Function
 from .grad_mode import backward_mode, restore_mode
-from .ops.reduce import Sum
-from .ops.shape import Reshape
-from .tensor import Tensor, _make, _RetainGrad
+from .hooks import RetainGrad
+from .tensor import Tensor, _make
 from .viz_recording import grad_norms_recorded
 
 
 def _sum_to(grad: Tensor, shape: tuple[int, ...], node: Any) -> Tensor:
-    """Sum a broadcast gradient back to `shape` (the one place broadcasting is undone)."""
-    have = grad.data.shape
-    extra = len(have) - len(shape)
-    dims = list(range(extra))
-    for i, n in enumerate(shape if extra >= 0 else ()):
-        if n != have[extra + i]:
-            if n != 1:
-                extra = -1
-                break
-            dims.append(extra + i)
-    if extra < 0:
+    """A VJP's gradient summed back over the dims its op broadcast (`Tensor.sum_to_size`)."""
+    try:
+        return grad.sum_to_size(shape)
+    except ShapeError:
         raise RuntimeError(
-            f"backward: {node!r} returned a gradient of shape {have} for an input of "
+            f"backward: {node!r} returned a gradient of shape {grad.shape} for an input of "
             f"shape {shape}; it must have that shape or broadcast to it"
-        )
-    out = Sum.apply(grad, tuple(dims), True) if dims else grad
-    return out if out.data.shape == shape else Reshape.apply(out, shape)
+        ) from None
 
 
 def _topo_order(roots: Sequence[Function]) -> list[Function]:
@@ -65,7 +57,7 @@ def _run_hooks(hooks: list, grad: Tensor, retained: list) -> Tensor:
     """Tensor hooks in registration order (a returned Tensor replaces grad); the gradients
     that retain_grad() asked for are queued in `retained`, stored once the pass succeeds."""
     for hook in hooks:
-        if isinstance(hook, _RetainGrad):
+        if isinstance(hook, RetainGrad):
             retained.append((hook, grad))
         else:
             new = hook(grad)

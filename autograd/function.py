@@ -9,7 +9,7 @@ dropping the output frees it.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Callable
 
 from .grad_mode import frees_saved, grad_enabled
 from .viz_recording import module_scope
@@ -42,6 +42,8 @@ class _NullCtx:
 _sequence = itertools.count()
 _NULL_CTXS = tuple(_NullCtx(n) for n in range(8))  # one per argument count, shared
 _NEEDS: dict[tuple, tuple] = {}  # each needs_input_grad pattern, kept once
+_NEEDS_OF = tuple(tuple(_NEEDS.setdefault((x, y), (x, y)) for y in (False, True))
+                  for x in (False, True))  # [x][y]: the two-operand patterns
 
 
 _new = object.__new__
@@ -181,6 +183,37 @@ def _link(ctx: Function, parents: tuple, out: Any) -> Any:
     return out
 
 
+def operator(cls: type[Function], reflected: bool = False) -> Callable[[Any, Any], Any]:
+    """`cls.apply(self, other)` as a Tensor operator (`__mul__`, or `__rmul__` when
+    reflected): the recorder's fast path for the two-operand primitives, which are most of
+    what a scalar or small-tensor graph records. It makes the same ctx, node and result as
+    `apply`, with the per-argument loops unrolled, for a forward that returns a new Tensor
+    and saves no output Tensor (Pow keeps its output's array itself)."""
+    forward = cls.forward
+
+    def op(self: Any, other: Any) -> Any:
+        if other.__class__ is not float and other.__class__ is not Tensor:
+            other = _operand(other)
+        mine = self._rg
+        theirs = other.__class__ is not float and isinstance(other, Tensor) and other._rg
+        if (mine or theirs) and grad_enabled():
+            ctx = _new(cls)
+            ctx.saved = ()
+            ctx.hooks = None
+            p = (self._node or self) if mine else None
+            q = (other._node or other) if theirs else None
+            if reflected:
+                ctx.needs_input_grad = _NEEDS_OF[theirs][mine]
+                return _link(ctx, (q, p), forward(ctx, other, self))
+            ctx.needs_input_grad = _NEEDS_OF[mine][theirs]
+            return _link(ctx, (p, q), forward(ctx, self, other))
+        return forward(_NULL_CTXS[2], other, self) if reflected else forward(
+            _NULL_CTXS[2], self, other)
+
+    op.__name__ = op.__qualname__ = f"__{'r' if reflected else ''}{cls.__name__.lower()}__"
+    return op
+
+
 def _check_output(cls: type, out: Any) -> None:
     if not isinstance(out, Tensor):
         raise TypeError(
@@ -194,4 +227,4 @@ _FREED_MESSAGE = (
 )
 
 # Imported last: tensor.py imports the ops and the engine, which import this module.
-from .tensor import Tensor, _make  # noqa: E402
+from .tensor import Tensor, _make, _operand  # noqa: E402

@@ -1,13 +1,20 @@
-"""`Tensor`: an ndarray that records the graph of the differentiable ops that made it."""
+"""`Tensor`: an ndarray that records the graph of the differentiable ops that made it.
+
+Its op methods (`x.exp()`, `x.sum(dim)`, ...) come from `TensorMethods`, so `help(Tensor)`
+and editors list them. The op modules build their results with this module's `_make`; the
+methods reach them through the `autograd.ops` package when they run. The arithmetic
+operators, the one exception, are declared in the class body and bound at the end of this
+module to `Function.operator`s, the recorder's fast path."""
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, ops
+from .hooks import RemovableHandle, RetainGrad
+from .tensor_methods import TensorMethods
 
 _new = object.__new__
 
@@ -32,29 +39,7 @@ def _operand(x: Any) -> Any:
     return Tensor(x)
 
 
-class RemovableHandle:
-    """Returned by `register_hook`; `.remove()` unregisters the hook."""
-
-    __slots__ = ("_hooks", "_hook")
-
-    def __init__(self, hooks: list, hook: Callable) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-
-class _RetainGrad:
-    """The hook `retain_grad()` puts on a non-leaf's node: stores the grad on the tensor."""
-
-    __slots__ = ("tensor",)
-
-    def __init__(self, tensor: Tensor) -> None:
-        self.tensor = weakref.ref(tensor)
-
-
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data`; Python floats become
@@ -174,7 +159,7 @@ class Tensor:
     def to(self, dtype: Any) -> Tensor:
         """Cast to `dtype` (differentiable); returns self when the dtype already matches."""
         dtype = np.dtype(dtype)
-        return self if dtype == self.data.dtype else elementwise.Cast.apply(self, dtype)
+        return self if dtype == self.data.dtype else ops.unary.Cast.apply(self, dtype)
 
     astype = to
 
@@ -191,7 +176,7 @@ class Tensor:
         return self.to(dtypes.bool_)
 
     def clone(self) -> Tensor:
-        return elementwise.Clone.apply(self)
+        return ops.unary.Clone.apply(self)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (for `.grad` tensors and no-grad data)."""
@@ -227,7 +212,9 @@ class Tensor:
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `autograd.backward`)."""
-        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+        from .engine import backward  # (the engine imports this module)
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call `hook(grad)` when this tensor's gradient is computed; a returned Tensor
@@ -255,58 +242,68 @@ class Tensor:
             return
         if self._node.hooks is None:
             self._node.hooks = []
-        self._node.hooks.append(_RetainGrad(self))
+        self._node.hooks.append(RetainGrad(self))
 
     @property
     def retains_grad(self) -> bool:
         hooks = self._node.hooks if self._node is not None else None
-        return any(isinstance(h, _RetainGrad) and h.tensor() is self for h in hooks or ())
+        return any(isinstance(h, RetainGrad) and h.tensor() is self for h in hooks or ())
 
     # ---- arithmetic (numpy broadcasting; Python scalars on either side) ---------------
-    # + - * / ** and their reflected forms are installed by ops.methods.install_methods.
+    # `Function.operator`s of Add, Sub, Mul, Div and Pow, bound at the end of this module.
+    __add__: Callable[[Tensor, Any], Tensor]
+    __radd__: Callable[[Tensor, Any], Tensor]
+    __sub__: Callable[[Tensor, Any], Tensor]
+    __rsub__: Callable[[Tensor, Any], Tensor]
+    __mul__: Callable[[Tensor, Any], Tensor]
+    __rmul__: Callable[[Tensor, Any], Tensor]
+    __truediv__: Callable[[Tensor, Any], Tensor]
+    __rtruediv__: Callable[[Tensor, Any], Tensor]
+    __pow__: Callable[[Tensor, Any], Tensor]
+    __rpow__: Callable[[Tensor, Any], Tensor]
 
     def __matmul__(self, other: Any) -> Tensor:
-        return linalg.matmul(self, _operand(other))
+        return ops.linalg.matmul(self, _operand(other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return linalg.matmul(_operand(other), self)
+        return ops.linalg.matmul(_operand(other), self)
 
     def __neg__(self) -> Tensor:
-        return elementwise.Neg.apply(self)
+        return ops.unary.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return elementwise.Abs.apply(self)
+        return ops.unary.Abs.apply(self)
 
     # Comparisons carry no gradient and return bool tensors.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return elementwise.compare(np.equal, self, other)
+        return ops.binary.compare(np.equal, self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return elementwise.compare(np.not_equal, self, other)
+        return ops.binary.compare(np.not_equal, self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return elementwise.compare(np.less, self, other)
+        return ops.binary.compare(np.less, self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return elementwise.compare(np.less_equal, self, other)
+        return ops.binary.compare(np.less_equal, self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return elementwise.compare(np.greater, self, other)
+        return ops.binary.compare(np.greater, self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return elementwise.compare(np.greater_equal, self, other)
+        return ops.binary.compare(np.greater_equal, self, other)
 
     # ---- indexing ---------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Tensor:
-        return shape.index(self, key)
+        return ops.shape.index(self, key)
 
     @property
     def T(self) -> Tensor:
         """All dims reversed, as numpy's `.T`."""
-        return shape.permuted(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return ops.shape.permuted(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
@@ -314,13 +311,17 @@ class Tensor:
         n = self.data.ndim
         if n < 2:
             return self.transpose(-2, -1)  # raises, naming the dims
-        return shape.permuted(self, (*range(n - 2), n - 1, n - 2))
+        return ops.shape.permuted(self, (*range(n - 2), n - 1, n - 2))
 
 
 _PASSED = frozenset((float, int, bool, Tensor))  # _operand's fast check (subclasses: isinstance)
 
-from . import engine  # noqa: E402  (the op modules and the engine import Tensor from here)
-from .ops import elementwise, linalg, shape  # noqa: E402
-from .ops.methods import install_methods  # noqa: E402
+# The arithmetic operators: the ops' module imports this one, so it comes last.
+from .function import operator  # noqa: E402
+from .ops.binary import Add, Div, Mul, Pow, Sub  # noqa: E402
 
-install_methods(Tensor)
+Tensor.__add__, Tensor.__radd__ = operator(Add), operator(Add, reflected=True)
+Tensor.__sub__, Tensor.__rsub__ = operator(Sub), operator(Sub, reflected=True)
+Tensor.__mul__, Tensor.__rmul__ = operator(Mul), operator(Mul, reflected=True)
+Tensor.__truediv__, Tensor.__rtruediv__ = operator(Div), operator(Div, reflected=True)
+Tensor.__pow__, Tensor.__rpow__ = operator(Pow), operator(Pow, reflected=True)

@@ -129,7 +129,7 @@ def test_python_float_overflow_warns_on_every_call():
 
 
 def test_python_float_operands_are_stored_read_only_and_bounded():
-    from autograd.ops import elementwise as ew
+    from autograd.ops import binary as ew
 
     x = ag.tensor([1.0, 2.0])
     first = ew._float_as_array(0.25, x.data)

@@ -12,7 +12,7 @@ from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor, _make
 from .dims import _dim_arg, _kept_shape, normalize_dims
-from .elementwise import _const
+from .unary import _const
 
 
 class _Extreme(Function):
@@ -153,7 +153,7 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) 
     """Without `dim`: the largest value (ties share the gradient). With an int `dim`:
     `(values, indices)`, the gradient going to the returned index."""
     if isinstance(dim, Tensor):
-        from .elementwise import maximum
+        from .binary import maximum
 
         return maximum(x, dim)
     return _extreme_at(x, _dim_arg(dim, axis, "max"), keepdim, Amax, np.argmax, "max")
@@ -162,7 +162,7 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:  # noqa: A001
     """Without `dim`: the smallest value. With an int `dim`: `(values, indices)`."""
     if isinstance(dim, Tensor):
-        from .elementwise import minimum
+        from .binary import minimum
 
         return minimum(x, dim)
     return _extreme_at(x, _dim_arg(dim, axis, "min"), keepdim, Amin, np.argmin, "min")

@@ -9,11 +9,14 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import float16, float32
+from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor, _make
+from .binary import where
 from .dims import _count, _dim_arg, _kept_shape, _reduced_shape, normalize_dims
-from .elementwise import _const, where
 from .extremes import _first_extreme  # noqa: F401 (tests import it from here)
+from .shape import _sizes
+from .unary import _const
 
 _BLAS_SUM_FROM = 8192  # elements: below this numpy's own sum is as quick
 
@@ -62,6 +65,26 @@ class Sum(Function):
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:  # noqa: A001
     """Sum over `dim` (int, tuple or None for all)."""
     return Sum.apply(x, normalize_dims(_dim_arg(dim, axis, "sum"), x.ndim, "sum"), keepdim)
+
+
+def sum_to_size(x: Tensor, *size: Any) -> Tensor:
+    """Sum `x` down to `size`, which must broadcast to `x.shape` (PyTorch's `sum_to_size`).
+    The engine undoes every op's broadcasting with it; Sub uses it to negate a small sum."""
+    shape = _sizes(size, "sum_to_size")
+    have = x.shape
+    extra = len(have) - len(shape)
+    dims = list(range(extra))
+    for i, n in enumerate(shape if extra >= 0 else ()):
+        if n != have[extra + i]:
+            if n != 1:
+                extra = -1
+                break
+            dims.append(extra + i)
+    if extra < 0:
+        raise ShapeError(f"sum_to_size: size {shape} does not broadcast to the tensor's "
+                         f"shape {have}")
+    out = Sum.apply(x, tuple(dims), True) if dims else x
+    return out if out.shape == shape else out.reshape(shape)
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:

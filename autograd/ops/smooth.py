@@ -11,7 +11,8 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor, _make
-from .elementwise import sigmoid, where
+from .binary import where
+from .unary import sigmoid
 
 
 class Softplus(Function):

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor, _make
-from .elementwise import exp
+from .unary import exp
 
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
       3.20937758913846947e03, 1.85777706184603153e-1)
