@@ -125,8 +125,8 @@ class PutAlongDim(Function):
 
 def _flat_positions(shape: tuple[int, ...], idx: np.ndarray, dim: int) -> np.ndarray:
     """Where the entries `idx` picks along `dim` sit in a C-order array of `shape`, as flat
-    positions (idx has size 1 along `dim`). One flat take or put with these is 3-4x faster
-    than numpy's take_along_axis, which indexes every dim."""
+    positions (idx has size 1 along `dim`). One flat take or put with these is faster than
+    numpy's take_along_axis, which indexes every dim."""
     inner = math.prod(shape[dim + 1:])
     outer = math.prod(shape[:dim])
     positions = idx.reshape(outer, inner).astype(np.intp)  # the one array of that size
@@ -218,7 +218,7 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> tuple[np.ndarra
 
     numpy loops over the rows, which is slow when the axis is short and the rows are many
     (a max-pooling window of 4). A knockout over the positions does whole-array passes
-    instead: 2-3x faster. A right entry wins only when strictly better, so ties keep the
+    instead (faster on pooling windows: see `make bench`'s cnn workloads). A right entry wins only when strictly better, so ties keep the
     first index, and the kept value is the left one too (numpy's maximum returns its second
     operand on ties, so the left goes second: a tie of -0.0 and 0.0 keeps the first, as
     PyTorch). NaN is the extreme, as in numpy and PyTorch, so a NaN found on the way hands
