@@ -279,17 +279,21 @@ class TrainingMonitor:
         """The last record: {layer: {mean, std, saturated?, dead?, ratio:<param>...}}."""
         return self.records[-1] if self.records else {}
 
-    def plot(self, panels: Sequence[str] | None = None, weights_only: bool = True,
-             figsize: tuple[float, float] | None = None) -> Any:
+    def plot(self, panels: Sequence[str] | None = None, layers: Any = None,
+             weights_only: bool = True, figsize: tuple[float, float] | None = None) -> Any:
         """A matplotlib Figure with one panel per statistic over steps: 'ratio' (log scale,
-        with the 1e-3 guide line), 'mean', 'std' (log scale), 'saturated', 'dead'. By default
-        every panel that has data. `weights_only` draws ratios of weights, not biases."""
-        if panels is None:
-            panels = [p for p in PANELS if self._lines(p, weights_only)]
-        unknown = [p for p in panels if p not in PANELS]
+        with the 1e-3 guide line), 'mean', 'std' (log scale), 'saturated', 'dead'; by default
+        every panel that has data. `layers`: names or module types to draw (default all);
+        each layer keeps its colour in every panel. `weights_only`: no ratios of biases."""
+        unknown = [p for p in panels or () if p not in PANELS]
         if unknown:
             raise ValueError(f"TrainingMonitor.plot: unknown panels {unknown}; choose from "
                              f"{PANELS}")
+        names = list(self.modules) if layers is None else [
+            n for n, m in self.modules.items()
+            if (isinstance(m, layers) if isinstance(layers, type | tuple) else n in layers)]
+        lines = {p: self._lines(p, names, weights_only) for p in panels or PANELS}
+        panels = list(panels) if panels is not None else [p for p in PANELS if lines[p]]
         from matplotlib.figure import Figure
 
         cols = 1 if len(panels) == 1 else 2
@@ -297,23 +301,27 @@ class TrainingMonitor:
         fig = Figure(figsize=figsize or (6.2 * cols, 3.6 * rows), dpi=DPI, layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
         for ax, panel in zip(axes, panels):
-            self._panel(ax, panel, weights_only)
+            self._panel(ax, panel, lines[panel])
         for ax in axes[len(panels):]:
             ax.set_visible(False)
         return fig
 
-    def _lines(self, panel: str, weights_only: bool) -> dict[str, np.ndarray]:
+    def _lines(self, panel: str, names: list[str],
+               weights_only: bool) -> dict[str, tuple[str, np.ndarray]]:
+        """{legend label: (colour, values)}: a layer's colour is its place in the model."""
+        colour = {n: f"C{i % 10}" for i, n in enumerate(self.modules)}
         if panel == "ratio":
-            return {k: v for k, v in self.update_ratios(weights_only).items()
-                    if not np.isnan(v).all()}
-        lines = {layer_label(n, m): self.series(n, panel) for n, m in self.modules.items()}
-        return {k: v for k, v in lines.items() if not np.isnan(v).all()}
+            lines = {key: (colour[n], self.series(n, "ratio:" + key)) for n in names
+                     for key, p in self.params[n].items() if not weights_only or p.ndim >= 2}
+        else:
+            lines = {layer_label(n, self.modules[n]): (colour[n], self.series(n, panel))
+                     for n in names}
+        return {k: v for k, v in lines.items() if not np.isnan(v[1]).all()}
 
-    def _panel(self, ax: Any, panel: str, weights_only: bool) -> None:
+    def _panel(self, ax: Any, panel: str, lines: dict[str, tuple[str, np.ndarray]]) -> None:
         steps = np.asarray(self.steps)
-        lines = self._lines(panel, weights_only)
-        for i, (label, values) in enumerate(lines.items()):
-            ax.plot(steps, values, label=label, color=f"C{i % 10}", linewidth=1.6)
+        for label, (colour, values) in lines.items():
+            ax.plot(steps, values, label=label, color=colour, linewidth=1.6)
         if panel == "ratio":
             ax.axhline(1e-3, color="0.35", linestyle="--", linewidth=1.2, label="1e-3 guide")
         if panel in ("ratio", "std") and lines:

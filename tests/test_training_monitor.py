@@ -203,6 +203,15 @@ def test_plots_name_layers_and_draw_the_guide_line():
     assert ratio.get_lines()[-1].get_ydata()[0] == 1e-3
     dead_ax = fig.axes[titles.index(next(t for t in titles if "dead" in t))]
     assert [line.get_label() for line in dead_ax.get_lines()] == ["1: ReLU", "3: ReLU"]
+    mean_ax = fig.axes[titles.index("activation mean")]
+    colours = {line.get_label(): line.get_color() for line in mean_ax.get_lines()}
+    assert all(colours[line.get_label()] == line.get_color() for line in dead_ax.get_lines())
+    only = monitor.plot(["std", "ratio"], layers=(nn.ReLU, nn.Linear), weights_only=False)
+    assert [ax.get_title() for ax in only.axes][:2] == ["activation std",
+                                                        "update / data: std(Δw) / std(w)"]
+    assert len(only.axes[1].get_lines()) == 6 + 1  # 3 weights, 3 biases, the guide
+    relu_only = monitor.plot(["mean"], layers=["1"])
+    assert [line.get_label() for line in relu_only.axes[0].get_lines()] == ["1: ReLU"]
     with pytest.raises(ValueError, match="unknown panels"):
         monitor.plot(["loss"])
 
