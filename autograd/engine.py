@@ -71,13 +71,13 @@ def _store_retained(retained: list, create_graph: bool) -> None:
     for hook, grad in retained:
         t = hook.tensor()
         if t is not None:
-            g = grad if create_graph else _make(grad.data.copy())
+            g = grad if create_graph else _make(grad._data.copy())
             t.grad = g if t.grad is None else t.grad + g
 
 
 def _as_grad(gradient: Any, out: Tensor) -> Tensor:
     if gradient is None:
-        if out.data.size != 1:
+        if out._data.size != 1:
             raise RuntimeError(
                 f"backward: the output has shape {out.shape}; pass gradient= of that shape "
                 "(a gradient is created implicitly only for outputs with one element)"
@@ -153,9 +153,9 @@ def run_backward(
             if wanted is not None and node in wanted:
                 captured[node] = (grad, node in owned and node.hooks is None)
             if not node.shape:
-                node.grad_value = float(grad.data)
+                node.grad_value = float(grad._data)
             if grad_norms:
-                node.grad_norm = float(np.linalg.norm(grad.data))
+                node.grad_norm = float(np.linalg.norm(grad._data))
             in_grads = type(node).backward(node, grad)
             if not retain_graph:  # free the saved arrays as soon as they have served
                 node.saved = None
@@ -173,7 +173,7 @@ def run_backward(
                     continue
                 if g.__class__ is not Tensor:
                     g = g if isinstance(g, Tensor) else Tensor(g)
-                data = g.data
+                data = g._data
                 fresh = builtin and g is not grad
                 if data.shape != p.shape:
                     g = _sum_to(g, p.shape, node)
@@ -185,7 +185,7 @@ def run_backward(
                 old = grads.get(p)
                 if old is None:
                     grads[p] = g
-                    if fresh and g.data.base is None:  # not a view of what came in
+                    if fresh and g._data.base is None:  # not a view of what came in
                         n = len(in_grads)
                         if n == 1 or (in_grads[0] is not in_grads[1] or parents[0] is parents[1]
                                       if n == 2 else _one_per_input(parents, in_grads)):
@@ -195,9 +195,9 @@ def run_backward(
                 elif create_graph:
                     grads[p] = old + g
                 elif p in owned:
-                    np.add(old.data, g.data, out=old.data)
+                    np.add(old._data, g._data, out=old._data)
                 else:
-                    grads[p] = _make(np.add(old.data, g.data, out=...))
+                    grads[p] = _make(np.add(old._data, g._data, out=...))
                     owned.add(p)
         for leaf, grad in grads.items():  # the leaves: every hook runs before any .grad changes
             mine = leaf in owned and not leaf._hooks
@@ -241,10 +241,10 @@ def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool, owned: bool) -
     if create_graph:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
-        tensor.grad = _make(grad.data if owned else grad.data.copy())
+        tensor.grad = _make(grad._data if owned else grad._data.copy())
     else:
-        out = grad.data if owned else ...
-        tensor.grad = _make(np.add(tensor.grad.data, grad.data, out=out))
+        out = grad._data if owned else ...
+        tensor.grad = _make(np.add(tensor.grad._data, grad._data, out=out))
 
 
 def backward(

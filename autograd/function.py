@@ -11,17 +11,17 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-from .grad_mode import frees_saved, grad_enabled
+from .grad_mode import frees_saved, grad_enabled, no_grad
 from .viz_recording import module_scope
 
 
 class _SavedOutput:
     """Stands in for the op's own output inside `saved`, so a node never holds its output."""
 
-    __slots__ = ("data",)
+    __slots__ = ("_data",)
 
     def __init__(self, data: Any) -> None:
-        self.data = data
+        self._data = data
 
 
 class _NullCtx:
@@ -61,7 +61,7 @@ class Function:
     ...     @staticmethod
     ...     def forward(ctx, x):
     ...         ctx.save_for_backward(x)
-    ...         return Tensor(x.data ** 3)
+    ...         return x ** 3
     ...     @staticmethod
     ...     def backward(ctx, grad):
     ...         (x,) = ctx.saved_tensors
@@ -114,14 +114,18 @@ class Function:
         needs = tuple(needs)
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs)  # shared: one object fewer per node
         ctx.hooks = None
-        out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
+        if cls.builtin:
+            out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
+        else:  # a user's forward may use Tensor ops: they record nothing, as in PyTorch
+            with no_grad():
+                out = cls.forward(ctx, *args, **kwargs)
         if out.__class__ is not Tensor:
             _check_output(cls, out)
         for a in args:
             if a is out:  # forward returned an input unchanged: give the output its own identity
-                out = _make(out.data)
+                out = _make(out._data)
                 break
-        data = out.data
+        data = out._data
         if data.dtype.kind != "f":  # integer and boolean results carry no gradient
             ctx.saved = None
             return out
@@ -152,7 +156,7 @@ class Function:
             raise RuntimeError(_FREED_MESSAGE.format(name=self.name()))
         for s in saved:
             if s.__class__ is _SavedOutput:
-                return tuple([_make(s.data, self) if s.__class__ is _SavedOutput else s
+                return tuple([_make(s._data, self) if s.__class__ is _SavedOutput else s
                               for s in saved])
         return saved
 
@@ -168,7 +172,7 @@ class Function:
 def _link(ctx: Function, parents: tuple, out: Any) -> Any:
     """Make `ctx` the recorded node that produced `out` from `parents` (every op's last step).
     What `ctx` saved must not include `out` itself (`_SavedOutput` stands in for it)."""
-    data = out.data
+    data = out._data
     ctx.parents = parents
     ctx.seq = next(_sequence)  # recording order: every consumer comes later
     ctx.shape = shape = data.shape

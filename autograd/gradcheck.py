@@ -33,7 +33,7 @@ def gradcheck(
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     xs = [
-        Tensor(x.data.astype(np.float64), requires_grad=True)
+        Tensor(x._data.astype(np.float64), requires_grad=True)
         if isinstance(x, Tensor) and x.requires_grad
         else x
         for x in inputs
@@ -53,31 +53,31 @@ def gradcheck(
 
 def _analytic(outs: list[Tensor], xs: list[Tensor]) -> list[np.ndarray]:
     """Jacobians d(all outputs, flattened)/d(x), one (n_out, x.size) array per input."""
-    n_out = sum(o.data.size for o in outs)
-    jac = [np.zeros((n_out, x.data.size)) for x in xs]
+    n_out = sum(o._data.size for o in outs)
+    jac = [np.zeros((n_out, x._data.size)) for x in xs]
     row = 0
     for o in outs:
-        for j in range(o.data.size):
+        for j in range(o._data.size):
             seed = np.zeros(o.shape, o.dtype)
             seed.flat[j] = 1.0
             if o.requires_grad:
                 gs = grad(o, xs, seed, retain_graph=True, allow_unused=True)
                 for k, g in enumerate(gs):
                     if g is not None:
-                        jac[k][row] = g.data.reshape(-1)
+                        jac[k][row] = g._data.reshape(-1)
             row += 1
     return jac
 
 
 def _numerical(fn: Callable[..., Any], xs: list[Any], i: int, eps: float) -> np.ndarray:
-    x = xs[i].data
+    x = xs[i]._data
     cols = []
     for j in range(x.size):  # fn runs as given: it may itself differentiate (second order)
         orig = x.flat[j]
         x.flat[j] = orig + eps
-        plus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn(*xs))])
+        plus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn(*xs))])
         x.flat[j] = orig - eps
-        minus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn(*xs))])
+        minus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn(*xs))])
         x.flat[j] = orig
         cols.append((plus - minus) / (2 * eps))
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))

@@ -23,7 +23,7 @@ def save(state_dict: Mapping[str, Tensor], path: str | os.PathLike) -> None:
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: keys must be str, got {name!r}")
-        arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
         if arr.dtype.kind not in _SUPPORTED:
             raise TypeError(f"save: {name!r} has dtype {arr.dtype}; expected a float, int or "
                             f"bool tensor (nothing was written to {os.fspath(path)!r})")

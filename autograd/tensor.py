@@ -22,7 +22,7 @@ _new = object.__new__
 def _make(data: np.ndarray, node: Any = None) -> Tensor:
     """Wrap an ndarray without copying or checks: the ops' fast constructor."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad = None
     t._rg = node is not None
     t._node = node
@@ -46,14 +46,14 @@ class Tensor(TensorMethods):
     float32, ints int64, bools bool, and numpy arrays keep their dtype.
     """
 
-    __slots__ = ("data", "grad", "_rg", "_node", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "_rg", "_node", "_hooks", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to the Tensor's reflected op
     __hash__ = object.__hash__  # == builds a Tensor, so hashing stays by identity
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = dtypes.to_array(data, dtype)
+            data = data._data
+        self._data = dtypes.to_array(data, dtype)
         self.grad = None
         self._node = None
         self._hooks = None
@@ -62,6 +62,14 @@ class Tensor(TensorMethods):
             self.requires_grad = True
 
     # ---- attributes -------------------------------------------------------------------
+    @property
+    def data(self) -> Any:
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
     @property
     def requires_grad(self) -> bool:
         return self._rg
@@ -73,10 +81,10 @@ class Tensor(TensorMethods):
                 "requires_grad: only leaf tensors can change it; use .detach() on this "
                 f"non-leaf (grad_fn={self._node!r})"
             )
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"requires_grad: only floating point tensors can require gradients, "
-                f"got dtype {self.data.dtype}; convert with .float() first"
+                f"got dtype {self._data.dtype}; convert with .float() first"
             )
         self._rg = bool(value)
 
@@ -94,49 +102,49 @@ class Tensor(TensorMethods):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     def size(self, dim: int | None = None) -> Any:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     # ---- conversions ------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared memory, also when requires_grad)."""
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"item: a Tensor with {self.data.size} elements cannot be converted to a scalar"
+                f"item: a Tensor with {self._data.size} elements cannot be converted to a scalar"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -145,21 +153,21 @@ class Tensor(TensorMethods):
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"bool: the truth value of a Tensor with {self.data.size} elements is "
+                f"bool: the truth value of a Tensor with {self._data.size} elements is "
                 "ambiguous; use .any() or .all()"
             )
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph."""
-        return _make(self.data)
+        return _make(self._data)
 
     def to(self, dtype: Any) -> Tensor:
         """Cast to `dtype` (differentiable); returns self when the dtype already matches."""
         dtype = np.dtype(dtype)
-        return self if dtype == self.data.dtype else ops.unary.Cast.apply(self, dtype)
+        return self if dtype == self._data.dtype else ops.unary.Cast.apply(self, dtype)
 
     astype = to
 
@@ -180,23 +188,23 @@ class Tensor(TensorMethods):
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (for `.grad` tensors and no-grad data)."""
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def any(self) -> Tensor:
-        return _make(np.asarray(self.data.any()))
+        return _make(np.asarray(self._data.any()))
 
     def all(self) -> Tensor:
-        return _make(np.asarray(self.data.all()))
+        return _make(np.asarray(self._data.all()))
 
     def __repr__(self) -> str:
-        d = self.data  # PyTorch's format: 4 fixed decimals unless every value is integral
+        d = self._data  # PyTorch's format: 4 fixed decimals unless every value is integral
         fixed = d.dtype.kind == "f" and bool(np.any(d[np.isfinite(d)] % 1))
         body = np.array2string(d, separator=", ", prefix="tensor(", precision=4,
                                floatmode="fixed" if fixed else "maxprec")
         extras = []
-        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self._data.dtype}")
         if self._node is not None:
             extras.append(f"grad_fn={self._node!r}")
         elif self._rg:
@@ -303,12 +311,12 @@ class Tensor(TensorMethods):
     @property
     def T(self) -> Tensor:
         """All dims reversed, as numpy's `.T`."""
-        return ops.shape.permuted(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return ops.shape.permuted(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
         """The last two dims swapped (batched matrix transpose)."""
-        n = self.data.ndim
+        n = self._data.ndim
         if n < 2:
             return self.transpose(-2, -1)  # raises, naming the dims
         return ops.shape.permuted(self, (*range(n - 2), n - 1, n - 2))

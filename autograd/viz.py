@@ -120,7 +120,7 @@ class _Drawing:
 
     def _grad_of(self, item: Any) -> float | None:
         if isinstance(item, Tensor):
-            return float(np.linalg.norm(item.grad.data)) if item.grad is not None else None
+            return float(np.linalg.norm(item.grad._data)) if item.grad is not None else None
         if hasattr(item, "grad_norm"):
             return item.grad_norm
         return abs(item.grad_value) if hasattr(item, "grad_value") else None
@@ -132,8 +132,8 @@ class _Drawing:
     def _value_rows(self, item: Any) -> list[str]:
         if isinstance(item, Tensor):
             shape, dtype = item.shape, item.dtype
-            value = float(item.data) if not shape else None
-            grad = float(item.grad.data) if not shape and item.grad is not None else None
+            value = float(item._data) if not shape else None
+            grad = float(item.grad._data) if not shape and item.grad is not None else None
         else:
             shape, dtype = item.shape, item.dtype
             value = getattr(item, "value", None)
@@ -305,13 +305,13 @@ class _Drawing:
         leaves = [m for m in members if isinstance(m, Tensor)]
         rows = [f"{len(ops)} ops"]
         if leaves:
-            rows.append(f"{sum(t.data.size for t in leaves):,} parameters")
+            rows.append(f"{sum(t._data.size for t in leaves):,} parameters")
         if ops:
             rows.append(f"out {ops[0].shape} {ops[0].dtype}")
         cls = self.module_classes.get(name, "")
         style = self._style(ops[0] if ops else leaves[0])
         style["style"] = "filled"
-        grads = [t.grad.data for t in leaves if t.grad is not None]
+        grads = [t.grad._data for t in leaves if t.grad is not None]
         if self.show == "grad" and grads:  # else keep the colour of the module's output op
             style["fillcolor"] = self._colour(math.sqrt(sum(float((g * g).sum()) for g in grads)))
         dot.node(nid, self._label(f"{name}: {cls}" if cls else name, rows, True), **style)

@@ -212,3 +212,26 @@ def test_release_saved_frees_only_when_nothing_retains_the_graph():
     assert y.grad_fn.saved is None
     with pytest.raises(RuntimeError, match="freed by an earlier backward"):
         y.sum().backward()
+
+
+def test_a_custom_forward_written_with_tensor_ops_records_nothing_inside():
+    """As in PyTorch, forward runs without recording: its result's only node is the
+    Function's own, whose backward gives the gradient."""
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x * x
+
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    y = Cube.apply(x)
+    assert type(y.grad_fn) is Cube and y.grad_fn.parents == (x,)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
+    assert ag.is_grad_enabled()

@@ -22,7 +22,7 @@ from .unary import _const, log
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -40,8 +40,8 @@ def binary_forward(ufunc: np.ufunc, op: str,
     a, b, out)` keeps what its backward reads (nothing when `save` is None)."""
 
     def forward(ctx: Any, a: Any, b: Any) -> Tensor:
-        x = a.data if isinstance(a, Tensor) else a
-        y = b.data if isinstance(b, Tensor) else b
+        x = a._data if isinstance(a, Tensor) else a
+        y = b._data if isinstance(b, Tensor) else b
         if y.__class__ is float:
             y = _float_as_array(y, x)
         elif x.__class__ is float:
@@ -59,7 +59,7 @@ def binary_forward(ufunc: np.ufunc, op: str,
         if r.dtype is float64:  # numpy may have widened where PyTorch keeps float32
             r = fix_result_dtype(r, a, b)
         out = _new(Tensor)  # _make, inlined: this is every arithmetic op's result
-        out.data = r
+        out._data = r
         out.grad = out._node = out._hooks = None
         out._rg = False
         if save is not None:
@@ -156,7 +156,7 @@ def _save_div(ctx: Any, a: Any, b: Any, out: Tensor) -> None:
 
 
 def _save_pow(ctx: Any, a: Any, b: Any, out: Tensor) -> None:
-    ctx.saved = (a, b, _SavedOutput(out.data))  # the array, so the node never holds out
+    ctx.saved = (a, b, _SavedOutput(out._data))  # the array, so the node never holds out
 
 
 def _save_operands(ctx: Any, a: Any, b: Any, out: Tensor) -> None:
@@ -219,14 +219,14 @@ class Pow(Function):
         needs = ctx.needs_input_grad
         ga = gb = None
         if needs[0]:  # d/da a**0 is 0, also at a == 0: mask b = 0 before it makes 0**-1
-            b_minus_1 = (where(b.data == 0, 1.0, b) if isinstance(b, Tensor) else b or 1) - 1
+            b_minus_1 = (where(b._data == 0, 1.0, b) if isinstance(b, Tensor) else b or 1) - 1
             ga = grad * b * a**b_minus_1
         if needs[1]:
             if isinstance(a, Tensor):  # 0 ** b has derivative 0 in b for b >= 0
-                zero = (a.data == 0) & (_data(b) >= 0)
+                zero = (a._data == 0) & (_data(b) >= 0)
                 gb = where(zero, 0.0, grad * out * log(where(zero, 1.0, a)))
             elif a == 0:  # as above: 0 for b >= 0, and out * log(0) = inf * -inf for b < 0
-                gb = grad * out * _const(np.where(b.data >= 0, 0.0, -math.inf).astype(b.dtype))
+                gb = grad * out * _const(np.where(b._data >= 0, 0.0, -math.inf).astype(b.dtype))
             else:
                 gb = grad * out * (math.log(a) if a > 0 else math.nan)
         return ga, gb
@@ -311,6 +311,6 @@ def _pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:
 def compare(ufunc: np.ufunc, a: Tensor, b: Any) -> Tensor:
     """A comparison: a bool tensor, outside the graph."""
     try:
-        return _make(ufunc(a.data, _data(_operand(b)), out=...))
+        return _make(ufunc(a._data, _data(_operand(b)), out=...))
     except ValueError:
         raise broadcast_error(ufunc.__name__, a.shape, _shape(_operand(b))) from None

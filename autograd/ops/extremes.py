@@ -24,9 +24,9 @@ class _Extreme(Function):
 
     @classmethod
     def forward(cls, ctx, x, dims, keepdim, op):
-        if x.data.size == 0:
+        if x._data.size == 0:
             _check_not_empty(op, x.shape, dims)
-        out = _make(cls.reduce(x.data, axis=dims, keepdims=keepdim, out=...))
+        out = _make(cls.reduce(x._data, axis=dims, keepdims=keepdim, out=...))
         ctx.save_for_backward(x, out)
         ctx.kept = _kept_shape(x.shape, dims)
         ctx.dims = dims
@@ -36,10 +36,10 @@ class _Extreme(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        if ctx.whole and np.isnan(out.data):
-            hit = np.isnan(x.data)
+        if ctx.whole and np.isnan(out._data):
+            hit = np.isnan(x._data)
         else:
-            hit = x.data == out.data.reshape(ctx.kept)
+            hit = x._data == out._data.reshape(ctx.kept)
         count = np.sum(hit, axis=ctx.dims, keepdims=True)
         if not count.all():  # NaN extremes hit nothing: NaN, as PyTorch, without 0/0's warning
             count = np.where(count, count, np.nan)
@@ -90,7 +90,7 @@ class TakeAlongDim(Function):
         ctx.dim, ctx.in_shape = dim, x.shape
         if values is not None:
             return _make(values.reshape(idx.shape))
-        data = x.data
+        data = x._data
         if not data.flags.c_contiguous or idx.shape != _one_along(data.shape, dim):
             return _make(np.take_along_axis(data, idx, axis=dim))
         flat = data.reshape(-1).take(_flat_positions(data.shape, idx, dim))
@@ -112,9 +112,9 @@ class PutAlongDim(Function):
         ctx.dim = dim
         out = np.zeros(shape, grad.dtype)
         if idx.shape != _one_along(shape, dim) or grad.shape != idx.shape:
-            np.put_along_axis(out, idx, grad.data, axis=dim)
+            np.put_along_axis(out, idx, grad._data, axis=dim)
         else:
-            out.reshape(-1)[_flat_positions(shape, idx, dim)] = grad.data.reshape(-1)
+            out.reshape(-1)[_flat_positions(shape, idx, dim)] = grad._data.reshape(-1)
         return _make(out)
 
     @staticmethod
@@ -177,11 +177,11 @@ def _extreme_at(x: Tensor, dim: Any, keepdim: bool, whole: Any, arg: Any, op: st
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     (d,) = normalize_dims(dim, x.ndim, op) or (0,)
-    if x.data.size == 0:
+    if x._data.size == 0:
         _check_not_empty(op, x.shape, (d,))
     if not x.ndim:
         return MaxMin(x, _make(np.zeros((), np.int64)))
-    idx, best = _first_extreme(x.data, d, arg is np.argmax)
+    idx, best = _first_extreme(x._data, d, arg is np.argmax)
     idx = np.expand_dims(idx, d)
     values = TakeAlongDim.apply(x, idx, d, best)
     if not keepdim:
@@ -201,15 +201,15 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def _arg(fn: Any, x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     dims = None if dim is None else normalize_dims(dim, x.ndim, op)
-    if x.data.size == 0:
+    if x._data.size == 0:
         _check_not_empty(op, x.shape, dims)
     if dim is None:
-        r = fn(x.data)
+        r = fn(x._data)
         return _make(np.asarray(r, np.int64).reshape((1,) * x.ndim if keepdim else ()))
     (d,) = dims or (None,)
     if d is None:
-        return _make(np.asarray(fn(x.data, axis=d, keepdims=keepdim), np.int64))
-    idx = _first_extreme(x.data, d, fn is np.argmax)[0]
+        return _make(np.asarray(fn(x._data, axis=d, keepdims=keepdim), np.int64))
+    idx = _first_extreme(x._data, d, fn is np.argmax)[0]
     return _make(np.asarray(np.expand_dims(idx, d) if keepdim else idx, np.int64))
 
 
@@ -218,12 +218,13 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> tuple[np.ndarra
 
     numpy loops over the rows, which is slow when the axis is short and the rows are many
     (a max-pooling window of 4). A knockout over the positions does whole-array passes
-    instead (faster on pooling windows: see `make bench`'s cnn workloads). A right entry wins only when strictly better, so ties keep the
-    first index, and the kept value is the left one too (numpy's maximum returns its second
-    operand on ties, so the left goes second: a tie of -0.0 and 0.0 keeps the first, as
-    PyTorch). NaN is the extreme, as in numpy and PyTorch, so a NaN found on the way hands
-    the work back to numpy, which gives no values. Indices found by the knockout come back
-    as int8, an eighth of the memory for the graph to keep."""
+    instead (faster on pooling windows: see `make bench`'s cnn workloads). A right entry
+    wins only when strictly better, so ties keep the first index, and the kept value is the
+    left one too (numpy's maximum returns its second operand on ties, so the left goes
+    second: a tie of -0.0 and 0.0 keeps the first, as PyTorch). NaN is the extreme, as in
+    numpy and PyTorch, so a NaN found on the way hands the work back to numpy, which gives
+    no values. Indices found by the knockout come back as int8, an eighth of the memory for
+    the graph to keep."""
     k = arr.shape[axis]
     if not arr.flags.c_contiguous or not 2 <= k <= 8 or arr.size < 8192 or (
         arr.dtype.kind != "f"

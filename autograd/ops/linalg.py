@@ -16,7 +16,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _make(fix_result_dtype(np.matmul(a.data, b.data), a, b))
+        return _make(fix_result_dtype(np.matmul(a._data, b._data), a, b))
 
     @staticmethod
     def backward(ctx, grad):
@@ -25,7 +25,7 @@ class MatMul(Function):
         needs = ctx.needs_input_grad
         gb = None
         if needs[1]:  # for a transposed b (x @ W.T) make the grad in W's own, contiguous layout
-            f_order = b.ndim == 2 and b.data.flags.f_contiguous and not b.data.flags.c_contiguous
+            f_order = b.ndim == 2 and b._data.flags.f_contiguous and not b._data.flags.c_contiguous
             gb = (grad.mT @ a).mT if f_order else a.mT @ grad
         del a
         ga = grad @ b.mT if needs[0] else None

@@ -55,7 +55,7 @@ class Sum(Function):
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape = x.shape
         ctx.kept = _kept_shape(x.shape, dims)
-        return _make(_sum(x.data, dims, keepdim))
+        return _make(_sum(x._data, dims, keepdim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -121,14 +121,14 @@ class StdSqrt(Function):
 
     @staticmethod
     def forward(ctx, v):
-        out = _make(np.sqrt(v.data))
+        out = _make(np.sqrt(v._data))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        zero = out.data == 0
+        zero = out._data == 0
         return where(zero, 0.0, grad / (where(zero, 1.0, out) * 2))
 
 
@@ -148,10 +148,10 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = 
     Composed: the shift is a constant, so the gradient is softmax(x) by construction.
     """
     dims = normalize_dims(_dim_arg(dim, axis, "logsumexp"), x.ndim, "logsumexp")
-    if x.data.size == 0:
+    if x._data.size == 0:
         shift = np.zeros(_kept_shape(x.shape, dims), x.dtype)
     else:
-        shift = np.amax(x.data, axis=dims, keepdims=True)
+        shift = np.amax(x._data, axis=dims, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype)
     shifted = Sum.apply((x - _const(shift)).exp(), dims, True).log() + _const(shift)
     return shifted if keepdim else shifted.reshape(_reduced_shape(x.shape, dims))
@@ -164,7 +164,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        d = x.data
+        d = x._data
         shifted = d - d.max(axis=dim, keepdims=True, initial=-np.inf)
         out = _make(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
         ctx.dim = dim

@@ -32,10 +32,10 @@ class Reshape(Function):
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
         try:
-            return _make(x.data.reshape(shape))
+            return _make(x._data.reshape(shape))
         except ValueError:
             raise ShapeError(
-                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.data.size} elements) "
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x._data.size} elements) "
                 f"into {shape}"
             ) from None
 
@@ -48,7 +48,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return _make(x.data.transpose(dims))
+        return _make(x._data.transpose(dims))
 
     @staticmethod
     def backward(ctx, grad):
@@ -60,7 +60,7 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         try:
-            return _make(np.broadcast_to(x.data, shape))
+            return _make(np.broadcast_to(x._data, shape))
         except ValueError:
             raise broadcast_error("expand", x.shape, shape) from None
 
@@ -81,7 +81,7 @@ class Index(Function):
         ctx.key = key
         ctx.in_shape = x.shape
         try:
-            return _make(np.asarray(x.data[key]))
+            return _make(np.asarray(x._data[key]))
         except IndexError as e:
             raise IndexError(f"index: {e} (indexing a tensor of shape {x.shape})") from None
 
@@ -98,9 +98,9 @@ class IndexBackward(Function):
         ctx.key = key
         out = np.zeros(shape, grad.dtype)
         if _is_advanced(key):
-            np.add.at(out, key, grad.data)  # repeated indices accumulate
+            np.add.at(out, key, grad._data)  # repeated indices accumulate
         else:
-            out[key] = grad.data
+            out[key] = grad._data
         return _make(out)
 
     @staticmethod
@@ -113,7 +113,7 @@ class Cat(Function):
     def forward(ctx, *tensors, dim):
         ctx.dim = dim
         ctx.sizes = [t.shape[dim] for t in tensors]
-        return _make(np.concatenate([t.data for t in tensors], axis=dim))
+        return _make(np.concatenate([t._data for t in tensors], axis=dim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -128,7 +128,7 @@ class Cat(Function):
 class Pad(Function):
     @staticmethod
     def forward(ctx, x, widths, value):
-        data = x.data  # one fill and one copy in the input's layout: np.pad costs 3-5x more
+        data = x._data  # one fill and one copy in the input's layout: np.pad costs 3-5x more
         ctx.crop = crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, data.shape))
         shape = [lo + n + hi for (lo, hi), n in zip(widths, data.shape)]
         out = allocate(np.zeros if value == 0 else np.empty, shape, data.dtype, memory_order(data))
@@ -219,7 +219,7 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
 
 def _key_part(k: Any) -> Any:
     if isinstance(k, Tensor):
-        return k.data
+        return k._data
     if isinstance(k, list):
         arr = np.asarray([_key_part(v) for v in k])
         return arr.astype(np.int64) if arr.size == 0 else arr  # numpy makes [] float64

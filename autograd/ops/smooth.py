@@ -22,15 +22,15 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
-        scaled = x.data * x.data.dtype.type(beta)
+        scaled = x._data * x._data.dtype.type(beta)
         linear = scaled > threshold
-        capped = np.minimum(scaled, x.data.dtype.type(threshold))
+        capped = np.minimum(scaled, x._data.dtype.type(threshold))
         smooth = np.log1p(np.exp(capped))
         if beta != 1:
-            smooth /= x.data.dtype.type(beta)
+            smooth /= x._data.dtype.type(beta)
         ctx.save_for_backward(x)
         ctx.beta, ctx.linear = beta, linear
-        return _make(np.where(linear, x.data, smooth))
+        return _make(np.where(linear, x._data, smooth))
 
     @staticmethod
     def backward(ctx, grad):

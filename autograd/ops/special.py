@@ -82,7 +82,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _make(_erf(x.data))
+        return _make(_erf(x._data))
 
     @staticmethod
     def backward(ctx, grad):

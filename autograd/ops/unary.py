@@ -23,7 +23,7 @@ def _const(arr: np.ndarray) -> Tensor:
 
 
 def _unary(ufunc: np.ufunc, x: Tensor) -> Tensor:
-    d = x.data
+    d = x._data
     if d.dtype.itemsize == 1:  # bool and (u)int8, which numpy takes to float16: float32 (PyTorch)
         d = d.astype(float32)
     r = ufunc(d, out=...)
@@ -63,7 +63,7 @@ Tanh = _primitive("Tanh", np.tanh, "out", lambda grad, out: grad * (1 - out * ou
 class Neg(Function):
     @staticmethod
     def forward(ctx, x):
-        return _make(np.negative(x.data, out=...))
+        return _make(np.negative(x._data, out=...))
 
     @staticmethod
     def backward(ctx, grad):
@@ -74,12 +74,12 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):  # keeps the dtype: abs of an int tensor is an int tensor
         ctx.save_for_backward(x)
-        return _make(np.abs(x.data, out=...))
+        return _make(np.abs(x._data, out=...))
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * _const(np.sign(x.data))  # abs'(0) = 0, as PyTorch
+        return grad * _const(np.sign(x._data))  # abs'(0) = 0, as PyTorch
 
 
 class Sigmoid(Function):
@@ -87,7 +87,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        d = x.data
+        d = x._data
         if d.dtype.kind != "f":  # bool and ints: float32, as PyTorch (and -|x| of uint8 wraps)
             d = d.astype(float32)
         e = np.exp(-np.abs(d))
@@ -105,9 +105,9 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:  # keep the 1-byte mask, not the 4- or 8-byte input
-            ctx.save_for_backward(_const(np.greater(x.data, 0, out=...)))  # relu'(0) = 0
-        zero = 0.0 if x.data.dtype.kind == "f" else _int_zero(x.data.dtype)  # ints stay ints
-        return _make(np.maximum(x.data, zero, out=...))  # NaN stays NaN, as PyTorch
+            ctx.save_for_backward(_const(np.greater(x._data, 0, out=...)))  # relu'(0) = 0
+        zero = 0.0 if x._data.dtype.kind == "f" else _int_zero(x._data.dtype)  # ints stay ints
+        return _make(np.maximum(x._data, zero, out=...))  # NaN stays NaN, as PyTorch
 
     @staticmethod
     def backward(ctx, grad):
@@ -127,7 +127,7 @@ class Clip(Function):
     def forward(ctx, x, min, max):
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
-        return _make(np.clip(x.data, min, max, out=...))
+        return _make(np.clip(x._data, min, max, out=...))
 
     @staticmethod
     def backward(ctx, grad):
@@ -135,9 +135,9 @@ class Clip(Function):
         lo, hi = ctx.bounds
         inside = np.ones(x.shape, bool)
         if lo is not None:
-            inside &= x.data >= lo
+            inside &= x._data >= lo
         if hi is not None:
-            inside &= x.data <= hi
+            inside &= x._data <= hi
         return grad * _const(inside), None, None  # the gradient passes at the bounds
 
 
@@ -145,7 +145,7 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.in_dtype = x.dtype
-        return _make(x.data.astype(dtype))
+        return _make(x._data.astype(dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -155,7 +155,7 @@ class Cast(Function):
 class Clone(Function):
     @staticmethod
     def forward(ctx, x):
-        return _make(x.data.copy())
+        return _make(x._data.copy())
 
     @staticmethod
     def backward(ctx, grad):

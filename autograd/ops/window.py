@@ -37,9 +37,9 @@ class SlidingWindow(Function):
     @staticmethod
     def forward(ctx, x, dims, window, stride, dilation):
         ctx.in_shape = x.shape
-        ctx.in_order = memory_order(x.data)
+        ctx.in_order = memory_order(x._data)
         ctx.spec = (dims, window, stride, dilation)
-        return _make(_windows(x.data, dims, window, stride, dilation))
+        return _make(_windows(x._data, dims, window, stride, dilation))
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,7 +53,7 @@ class WindowFold(Function):
     @staticmethod
     def forward(ctx, grad, in_shape, dims, window, stride, dilation, order=None):
         ctx.spec = (dims, window, stride, dilation)
-        g = grad.data
+        g = grad._data
         # In the input's layout; uninitialised when the windows tile the input exactly (a 2x2
         # pool of 28x28), as the copy below then writes every position.
         tiled = all(dil == 1 and s == k and g.shape[dim] * s == in_shape[dim]
