@@ -4,7 +4,7 @@
 own virtual environment (the Makefile does) so the two never meet.
 """
 
-from . import viz
+from . import viz, viz_steps
 from .creation import (
     arange,
     eye,
@@ -61,5 +61,5 @@ __all__ = [
     "minimum", "no_grad", "ones", "ones_like", "pad", "permute", "rand", "randint", "randn", "relu",
     "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "softplus",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "tune_process",
-    "unsqueeze", "var", "viz", "where", "zeros", "zeros_like",
+    "unsqueeze", "var", "viz", "viz_steps", "where", "zeros", "zeros_like",
 ]
