@@ -45,12 +45,17 @@ def _step(params, opt, lib):
     opt.step()
 
 
-def _close_params(ours, theirs, what, rtol=1e-6):
-    """The loss gradients of the two engines differ by ~1e-14 relative (tanh, mean, the BLAS
-    kernel's summation order); a training run amplifies that (measured: to 7e-8 by step 70
-    of Adadelta with lr=1, eps=1e-3). The update rules alone are pinned tighter below."""
+def _close_params(ours, theirs, what, tol=1e-6):
+    """Each parameter within tol of torch's, relative to the tensor's largest entry.
+
+    The loss gradients of the two engines differ by ~1e-14 relative (tanh, mean, the BLAS
+    kernel's summation order) and a training run amplifies that: measured up to 4e-9 of the
+    largest entry by step 100 of Adadelta with lr=1, eps=1e-3, on two OpenBLAS kernels, where
+    an entry passing near 0 has no meaningful relative error. The update rules alone are
+    pinned to a few ulps below."""
     for i, (p, tp) in enumerate(zip(ours, theirs)):
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=rtol, atol=1e-12,
+        t = tp.detach().numpy()
+        np.testing.assert_allclose(p.data, t, rtol=0, atol=tol * np.abs(t).max(),
                                    err_msg=f"{what}: param {i}")
 
 
@@ -78,8 +83,9 @@ def test_adadelta_matches_torch_every_step(kwargs, two_groups):
     assert all(not np.allclose(p.data, s) for p, s in zip(ours, start)), "nothing moved"
     tstate = topt.state[theirs[0]]
     assert opt.state[ours[0]]["step"] == int(tstate["step"]) == 100
-    np.testing.assert_allclose(opt.state[ours[0]]["acc_delta"], tstate["acc_delta"].numpy(),
-                               rtol=1e-6, atol=1e-15)
+    acc = tstate["acc_delta"].numpy()
+    np.testing.assert_allclose(opt.state[ours[0]]["acc_delta"], acc, rtol=0,
+                               atol=1e-6 * acc.max())
 
 
 @pytest.mark.parametrize("kwargs", ADADELTA, ids=lambda k: ",".join(k) or "defaults")
