@@ -21,11 +21,25 @@ def _indices(idx: Any, op: str) -> np.ndarray:
     return arr
 
 
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def _unsupported(op: str, max_norm: Any, scale_grad_by_freq: bool, sparse: bool) -> None:
+    """PyTorch's options that chainrule does not offer, refused by name (defaults pass)."""
+    for name, value, default in (("max_norm", max_norm, None),
+                                 ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                 ("sparse", sparse, False)):
+        if value != default:
+            raise NotImplementedError(f"{op}: {name}={value!r} is not supported by chainrule "
+                                      f"(only the default {default!r})")
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` (num_embeddings, embedding_dim) picked by the integer `input`.
 
     Looked-up rows at `padding_idx` get no gradient, as PyTorch: the forward is the same,
-    the row enters the graph detached there."""
+    the row enters the graph detached there. max_norm, scale_grad_by_freq and sparse are
+    not supported (refused unless left at their defaults)."""
+    _unsupported("embedding", max_norm, scale_grad_by_freq, sparse)
     idx = _indices(input, "embedding")
     n = weight.shape[0]
     bad = (idx < 0) | (idx >= n)
@@ -63,9 +77,12 @@ class Embedding(Module):
     N(0, 1); the row at `padding_idx` starts at zero and is never trained."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight: Tensor | None = None, _freeze: bool = False,
                  dtype: Any = None) -> None:
         super().__init__()
+        _unsupported("Embedding", max_norm, scale_grad_by_freq, sparse)
         for name, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
                 raise ValueError(f"Embedding: {name} must be an int >= 0, got {v!r}")
@@ -89,8 +106,11 @@ class Embedding(Module):
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
-                        padding_idx: int | None = None) -> Embedding:
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
         """An Embedding holding a copy of the 2-D `embeddings`; frozen unless freeze=False."""
+        _unsupported("Embedding.from_pretrained", max_norm, scale_grad_by_freq, sparse)
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{embeddings.shape}")

@@ -238,12 +238,21 @@ def smooth_l1_loss(x: Tensor, target: Any, reduction: str = "mean", beta: float 
     return _reduce(_huber(d, beta) * (1.0 / beta), reduction, "smooth_l1_loss")
 
 
-def huber_loss(x: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth-L1."""
+def huber_loss(x: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): delta times smooth-L1;
+    `weight` (input's shape) scales each element before the reduction ('mean' divides by
+    the count, as PyTorch)."""
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     d = x - _same_shape(x, target, "huber_loss")
-    return _reduce(_huber(d, delta), reduction, "huber_loss")
+    loss = _huber(d, delta)
+    if weight is not None:
+        if tuple(weight.shape) != x.shape:
+            raise ValueError(f"huber_loss: weight shape {tuple(weight.shape)} must match input "
+                             f"shape {x.shape}")
+        loss = loss * weight
+    return _reduce(loss, reduction, "huber_loss")
 
 
 def _huber(d: Tensor, delta: float) -> Tensor:

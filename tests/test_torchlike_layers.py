@@ -186,6 +186,12 @@ def test_embedding_gradcheck_from_pretrained_and_errors():
         nn.Embedding(5, 2)(ag.tensor([1.0]))
     with pytest.raises(ValueError, match="padding_idx must be within num_embeddings"):
         nn.Embedding(5, 2, padding_idx=5)
+    with pytest.raises(NotImplementedError, match="Embedding: max_norm=1.0 is not supported"):
+        nn.Embedding(5, 2, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match="embedding: sparse=True is not supported"):
+        F.embedding(ag.tensor([1]), w, sparse=True)
+    positional = nn.Embedding(4, 2, None, None, 2.0, False, False, w)  # torch's order
+    assert np.array_equal(positional.weight.data, w.data)
 
 
 @pytest.mark.parametrize("values,num_classes", [([0, 2, 1], -1), ([[1, 0], [3, 3]], 5),
@@ -299,6 +305,18 @@ def test_huber_matches_torch_at_plus_minus_delta_and_zero(dtype, reduction, delt
                  [d], dtype)
     m, tm = nn.HuberLoss(reduction, delta), torch.nn.HuberLoss(reduction=reduction, delta=delta)
     check_parity(lambda v: m(v, t_ours), lambda v: tm(v, t_theirs), [d], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_huber_with_weight_matches_torch(dtype, reduction):
+    d, w = _loss_points(1.0), np.linspace(0.1, 2.0, 9)
+    check_parity(lambda v, ww: F.huber_loss(v, ag.zeros(9, dtype=dtype), reduction, 1.0, ww),
+                 lambda v, ww: TF.huber_loss(v, torch.zeros(9, dtype=TORCH_DTYPE[dtype]),
+                                             reduction=reduction, delta=1.0, weight=ww),
+                 [d, w], dtype)
+    with pytest.raises(ValueError, match=r"weight shape \(3,\) must match input shape \(9,\)"):
+        F.huber_loss(ag.tensor(d), ag.tensor(d), weight=ag.ones(3, dtype=ag.float64))
 
 
 def test_smooth_l1_gradient_exactly_at_the_joins():
