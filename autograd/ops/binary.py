@@ -104,7 +104,8 @@ def _float_as_array(value: float, other: Any) -> Any:
 _FLOAT32_OPERANDS: dict[float, np.ndarray] = {}
 _FLOAT64_OPERANDS: dict[float, np.ndarray] = {}
 _OPERANDS_KEPT = 256  # distinct floats kept per dtype; past that the cache starts again
-_WIDEN_FROM = 8192  # smaller arrays take one numpy call whatever their layout
+_WIDEN_RUNS_FROM = 2048  # innermost runs to widen from: `python -m benchmarks.thresholds` measures
+_WIDEN_FROM = 2 * _WIDEN_RUNS_FROM  # the least size with that many runs (of 2 or more): a pre-check
 
 
 def _widen_small_operand(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +123,7 @@ def _widen_small_operand(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.n
     ):
         return x, y
     order = sorted(range(big.ndim), key=lambda d: (big.shape[d] > 1, -big.strides[d]))
-    if big.shape[order[-1]] >= 256:  # long innermost runs: numpy is already fast
+    if big.size // big.shape[order[-1]] < _WIDEN_RUNS_FROM:  # few long runs: numpy is fast
         return x, y
     shape = (1,) * (big.ndim - small.ndim) + small.shape
     target = list(big.shape)

@@ -213,6 +213,10 @@ def _arg(fn: Any, x: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:
     return _make(np.asarray(np.expand_dims(idx, d) if keepdim else idx, np.int64))
 
 
+_KNOCKOUT_FROM = 8192  # elements from which the knockout runs: python -m benchmarks.thresholds
+_KNOCKOUT_K_MAX = 32  # longest axis it runs on (int8 indices hold 127): measured there too
+
+
 def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> tuple[np.ndarray, Any]:
     """np.argmax (or argmin) along `axis`, and the values there when found on the way.
 
@@ -226,7 +230,7 @@ def _first_extreme(arr: np.ndarray, axis: int, largest: bool) -> tuple[np.ndarra
     no values. Indices found by the knockout come back as int8, an eighth of the memory for
     the graph to keep."""
     k = arr.shape[axis]
-    if not arr.flags.c_contiguous or not 2 <= k <= 8 or arr.size < 8192 or (
+    if not arr.flags.c_contiguous or not 2 <= k <= _KNOCKOUT_K_MAX or arr.size < _KNOCKOUT_FROM or (
         arr.dtype.kind != "f"
     ):
         return (np.argmax if largest else np.argmin)(arr, axis=axis), None

@@ -18,18 +18,18 @@ from .extremes import _first_extreme  # noqa: F401 (tests import it from here)
 from .shape import _sizes
 from .unary import _const
 
-_BLAS_SUM_FROM = 8192  # elements: below this numpy's own sum is as quick
+_BLAS_SUM_M_FROM = 1024  # rows summed (M) to sum by BLAS from: python -m benchmarks.thresholds
 
-_BLAS_SUM_ROWS_UNDER = 128  # kept elements per row: from here numpy adds long rows well
+_BLAS_SUM_K_UNDER = 1024  # kept elements per row (K) to sum by BLAS under: measured there too
 
 
 def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
     """np.sum, with one fast case: when the summed dims are the outer ones in memory and
     the kept ones a short contiguous inner block (a conv bias gradient, batch-norm
     statistics of a channels-last activation), the sum is `ones @ (M, K) matrix`, which
-    BLAS runs as one vectorised pass. numpy adds such rows K elements at a time, up to 20x
-    slower."""
-    if dims and arr.size >= _BLAS_SUM_FROM and arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
+    BLAS runs as one vectorised pass, where numpy adds such rows K elements at a time. It
+    pays for many short rows: M >= _BLAS_SUM_M_FROM and K < _BLAS_SUM_K_UNDER."""
+    if dims and arr.size >= _BLAS_SUM_M_FROM and arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
         core = arr.squeeze(tuple(d for d, n in enumerate(arr.shape) if n == 1))
         real = [d for d, n in enumerate(arr.shape) if n != 1]  # core's dims, in arr's numbering
         summed = {i for i, d in enumerate(real) if d in dims}
@@ -38,7 +38,9 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
             stored = core.transpose(order)
             kept = stored.shape[len(summed):]
             row = math.prod(kept)
-            if stored.flags.c_contiguous and row < _BLAS_SUM_ROWS_UNDER:
+            if stored.flags.c_contiguous and row < _BLAS_SUM_K_UNDER and (
+                arr.size // row >= _BLAS_SUM_M_FROM
+            ):
                 total = (np.ones(arr.size // row, arr.dtype) @ stored.reshape(-1, row))
                 total = total.reshape(kept).transpose(np.argsort(order[len(summed):]))
                 shape = _kept_shape(arr.shape, dims)
