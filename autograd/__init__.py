@@ -27,6 +27,7 @@ from .errors import ShapeError
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
+from .ops import inplace as _inplace  # noqa: F401 (the in-place methods' mechanism)
 from .ops.binary import maximum, minimum, where
 from .ops.extremes import amax, amin, argmax, argmin, max, min
 from .ops.linalg import matmul

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import ShapeError
-from .function import _FREED_MESSAGE, Function
+from .function import _FREED_MESSAGE, INPLACE, Function, check_versions
 from .grad_mode import backward_mode, restore_mode
 from .hooks import RetainGrad
 from .tensor import Tensor, _make
@@ -146,8 +146,10 @@ def run_backward(
         while heap:
             node = heappop(heap)[1]
             grad = grads.pop(node)
-            if node.saved is None:
+            if node.saved is None:  # (no local name for it: release_saved must free it)
                 raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
+            if INPLACE.seen and node.saved:
+                check_versions(node)
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, retained)
             if wanted is not None and node in wanted:

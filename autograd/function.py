@@ -18,10 +18,11 @@ from .viz_recording import module_scope
 class _SavedOutput:
     """Stands in for the op's own output inside `saved`, so a node never holds its output."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_vc")
 
     def __init__(self, data: Any) -> None:
         self._data = data
+        self._vc = None  # set when an in-place op overwrites the output (see inplace.py)
 
 
 class _NullCtx:
@@ -73,6 +74,7 @@ class Function:
                  "value", "grad_value", "grad_norm", "scope", "__dict__")
 
     builtin = False  # a VJP of this package's own ops: its new arrays are the engine's to reuse
+    versions = None  # saved tensors' versions, recorded once an in-place op has run anywhere
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -182,9 +184,46 @@ def _link(ctx: Function, parents: tuple, out: Any) -> Any:
     scope = module_scope()
     if scope is not None:
         ctx.scope = scope
+    if INPLACE.seen and ctx.saved:  # only then can a saved tensor be past version 0
+        ctx.versions = tuple([_version_of(s) for s in ctx.saved])
     out._node = ctx
     out._rg = True
     return out
+
+
+class _InplaceSeen:
+    """Whether any in-place op has run in this process: until one has, every saved tensor is
+    at version 0 and nodes need not record versions (one attribute read per op)."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen = False
+
+
+INPLACE = _InplaceSeen()
+
+
+def _version_of(saved: Any) -> int:
+    vc = saved._vc if isinstance(saved, Tensor | _SavedOutput) else None
+    return 0 if vc is None else vc.count
+
+
+def check_versions(node: Function) -> None:
+    """Raise PyTorch's error when a tensor `node` saved was changed in place since."""
+    then = node.versions
+    for i, s in enumerate(node.saved):
+        now = _version_of(s)
+        expected = 0 if then is None else then[i]
+        if now != expected:
+            what = (f"a tensor of shape {s._data.shape}" if isinstance(s, Tensor)
+                    else f"its output (shape {s._data.shape})")
+            raise RuntimeError(
+                f"backward: one of the variables needed for gradient computation has been "
+                f"modified by an inplace operation: {what}, saved by {node!r}, is at version "
+                f"{now}; expected version {expected} instead. Hint: do the in-place change "
+                "after backward(), or on a .clone()"
+            )
 
 
 def operator(cls: type[Function], reflected: bool = False) -> Callable[[Any, Any], Any]:

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import dtypes, ops
 from .hooks import RemovableHandle, RetainGrad
+from .tensor_inplace import InplaceMethods
 from .tensor_methods import TensorMethods
 
 _new = object.__new__
@@ -26,8 +27,30 @@ def _make(data: np.ndarray, node: Any = None) -> Tensor:
     t.grad = None
     t._rg = node is not None
     t._node = node
-    t._hooks = None
+    t._hooks = t._vc = t._view = None
     return t
+
+
+class Version:
+    """How often a tensor's memory was changed in place: one counter for a tensor and all
+    its views, made by the first view or in-place op (a tensor without one is at 0)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def _view_of(out: Tensor, base: Tensor, rebuild: Callable | None) -> Tensor:
+    """Mark `out` as a view of `base`'s memory: they share one version counter, and an
+    in-place op on `out` rewrites `base`'s graph as `rebuild(new_out, base)`, base's value
+    with the view's part replaced (None where a write through the view is refused)."""
+    box = base._vc
+    if box is None:
+        box = base._vc = Version()
+    out._vc = box
+    out._view = (base, rebuild)
+    return out
 
 
 def _operand(x: Any) -> Any:
@@ -39,14 +62,14 @@ def _operand(x: Any) -> Any:
     return Tensor(x)
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, InplaceMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data`; Python floats become
     float32, ints int64, bools bool, and numpy arrays keep their dtype.
     """
 
-    __slots__ = ("_data", "grad", "_rg", "_node", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "_rg", "_node", "_hooks", "_vc", "_view", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to the Tensor's reflected op
     __hash__ = object.__hash__  # == builds a Tensor, so hashing stays by identity
 
@@ -55,20 +78,27 @@ class Tensor(TensorMethods):
             data = data._data
         self._data = dtypes.to_array(data, dtype)
         self.grad = None
-        self._node = None
-        self._hooks = None
+        self._node = self._hooks = self._vc = self._view = None
         self._rg = False
         if requires_grad:
             self.requires_grad = True
 
     # ---- attributes -------------------------------------------------------------------
     @property
-    def data(self) -> Any:
-        return self._data
+    def data(self) -> Tensor:
+        """A Tensor sharing this one's memory, outside the graph and not requiring grad, as
+        in PyTorch (`.numpy()` gives the array). Its changes are not version-counted."""
+        return self._data  # TEMPORARY until nn/optim/tests move to ._data / .numpy()
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        """Replace the values (and shape) outright, as `p.data = t` does in PyTorch."""
+        self._data = value._data if isinstance(value, Tensor) else dtypes.to_array(value, None)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place ops changed this tensor's memory, as PyTorch's `_version`."""
+        return 0 if self._vc is None else self._vc.count
 
     @property
     def requires_grad(self) -> bool:
@@ -161,8 +191,8 @@ class Tensor(TensorMethods):
         return bool(self._data.item())
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph."""
-        return _make(self._data)
+        """A tensor sharing this one's data and version counter, cut from the graph."""
+        return _view_of(_make(self._data), self, None)
 
     def to(self, dtype: Any) -> Tensor:
         """Cast to `dtype` (differentiable); returns self when the dtype already matches."""
@@ -185,11 +215,6 @@ class Tensor(TensorMethods):
 
     def clone(self) -> Tensor:
         return ops.unary.Clone.apply(self)
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (for `.grad` tensors and no-grad data)."""
-        self._data[...] = 0
-        return self
 
     def any(self) -> Tensor:
         return _make(np.asarray(self._data.any()))

@@ -4,13 +4,13 @@ and flatten, squeeze, unsqueeze, transpose, stack (composed)."""
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..errors import ShapeError, broadcast_error
 from ..function import Function
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, _make, _view_of
 from .layout import allocate, memory_order
 
 
@@ -32,7 +32,9 @@ class Reshape(Function):
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
         try:
-            return _make(x._data.reshape(shape))
+            r = x._data.reshape(shape)
+            out = _make(r)
+            return _view_of(out, x, _unreshape) if r.base is not None else out
         except ValueError:
             raise ShapeError(
                 f"reshape: cannot reshape a tensor of shape {x.shape} ({x._data.size} elements) "
@@ -48,7 +50,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return _make(x._data.transpose(dims))
+        return _view_of(_make(x._data.transpose(dims)), x, _unpermute(dims))
 
     @staticmethod
     def backward(ctx, grad):
@@ -60,7 +62,7 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         try:
-            return _make(np.broadcast_to(x._data, shape))
+            return _view_of(_make(np.broadcast_to(x._data, shape)), x, None)
         except ValueError:
             raise broadcast_error("expand", x.shape, shape) from None
 
@@ -81,13 +83,43 @@ class Index(Function):
         ctx.key = key
         ctx.in_shape = x.shape
         try:
-            return _make(np.asarray(x._data[key]))
+            r = x._data[key]
+            if r.__class__ is not np.ndarray:  # one element: numpy gives a scalar, PyTorch a
+                parts = key if isinstance(key, tuple) else (key,)  # 0-d view of x's memory
+                r = x._data[(*parts, ...)] if all(p is not ... for p in parts) else np.asarray(r)
         except IndexError as e:
             raise IndexError(f"index: {e} (indexing a tensor of shape {x.shape})") from None
+        if r.base is None or _is_advanced(key):  # a copy: a new tensor, not a view
+            return _make(r)
+        return _view_of(_make(r), x, lambda new, base: set_item(base, key, new))
 
     @staticmethod
     def backward(ctx, grad):
         return IndexBackward.apply(grad, ctx.key, ctx.in_shape), None
+
+
+class SetItem(Function):
+    """`x` with `x[key] = value`, as a new tensor: the gradient reaches `value` through the
+    part it filled, and `x` everywhere else (PyTorch's copy-slices)."""
+
+    @staticmethod
+    def forward(ctx, x, key, value):
+        ctx.key = key
+        out = x._data.copy()
+        try:
+            out[key] = value._data if isinstance(value, Tensor) else value
+        except (ValueError, IndexError) as e:
+            shape = value.shape if isinstance(value, Tensor) else np.shape(value)
+            raise ShapeError(f"setitem: cannot put a value of shape {shape} into "
+                             f"{np.shape(out[key])} positions of a tensor of shape "
+                             f"{x.shape}: {e}") from None
+        return _make(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        gx = SetItem.apply(grad, ctx.key, 0.0) if needs[0] else None
+        return gx, None, (grad[ctx.key] if needs[2] else None)
 
 
 class IndexBackward(Function):
@@ -230,6 +262,23 @@ def index(x: Tensor, key: Any) -> Tensor:
     """`x[key]`: ints, slices (any step), None, Ellipsis, integer arrays, boolean masks."""
     key = tuple(_key_part(k) for k in key) if isinstance(key, tuple) else _key_part(key)
     return Index.apply(x, key)
+
+
+def set_item(x: Tensor, key: Any, value: Any) -> Tensor:
+    """`x` with `x[key] = value`, out of place (the in-place `x[key] = value` builds on it)."""
+    key = tuple(_key_part(k) for k in key) if isinstance(key, tuple) else _key_part(key)
+    if isinstance(value, Tensor) and value.dtype != x.dtype:
+        value = value.to(x.dtype)
+    return SetItem.apply(x, key, value)
+
+
+def _unreshape(new: Tensor, base: Tensor) -> Tensor:
+    return new.reshape(base.shape)
+
+
+def _unpermute(dims: tuple[int, ...]) -> Callable:
+    inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+    return lambda new, base: permuted(new, inverse)
 
 
 def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
