@@ -8,6 +8,7 @@ module to `Function.operator`s, the recorder's fast path."""
 
 from __future__ import annotations
 
+import operator as _op
 from typing import Any, Callable
 
 import numpy as np
@@ -70,7 +71,20 @@ class Tensor(TensorMethods, InplaceMethods):
     """
 
     __slots__ = ("_data", "grad", "_rg", "_node", "_hooks", "_vc", "_view", "__weakref__")
-    __array_ufunc__ = None  # ndarray <op> Tensor defers to the Tensor's reflected op
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """`ndarray <op> Tensor` defers to the Tensor's operator (a Tensor, in the graph);
+        any other numpy function of a Tensor computes on its array and returns an array,
+        as numpy does with PyTorch's tensors (`np.isnan(t)`, `np.exp(t)`)."""
+        operator = _OPERATOR_UFUNCS.get(ufunc)
+        if operator is not None and method == "__call__" and not kwargs:
+            a, b = (x if isinstance(x, Tensor) else _operand(x) for x in inputs)
+            return operator(a, b)
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x._data if isinstance(x, Tensor) else x
+                                  for x in kwargs["out"])
+        return getattr(ufunc, method)(*arrays, **kwargs)
     __hash__ = object.__hash__  # == builds a Tensor, so hashing stays by identity
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -88,7 +102,7 @@ class Tensor(TensorMethods, InplaceMethods):
     def data(self) -> Tensor:
         """A Tensor sharing this one's memory, outside the graph and not requiring grad, as
         in PyTorch (`.numpy()` gives the array). Its changes are not version-counted."""
-        return self._data  # TEMPORARY until nn/optim/tests move to ._data / .numpy()
+        return _make(self._data)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -347,6 +361,10 @@ class Tensor(TensorMethods, InplaceMethods):
         return ops.shape.permuted(self, (*range(n - 2), n - 1, n - 2))
 
 
+_OPERATOR_UFUNCS = {np.add: _op.add, np.subtract: _op.sub, np.multiply: _op.mul,
+                    np.true_divide: _op.truediv, np.power: _op.pow, np.matmul: _op.matmul,
+                    np.equal: _op.eq, np.not_equal: _op.ne, np.less: _op.lt,
+                    np.less_equal: _op.le, np.greater: _op.gt, np.greater_equal: _op.ge}
 _PASSED = frozenset((float, int, bool, Tensor))  # _operand's fast check (subclasses: isinstance)
 
 # The arithmetic operators: the ops' module imports this one, so it comes last.

@@ -76,7 +76,7 @@ class Frame:
 def _to_parent(g: Any, parent: Any, node: Function) -> np.ndarray:
     """A gradient summed to its parent's shape (the engine's `_sum_to`), in its dtype."""
     g = g if isinstance(g, Tensor) else Tensor(g)
-    return np.array((_sum_to(g, parent.shape, node) if g.shape != parent.shape else g).data,
+    return np.array((_sum_to(g, parent.shape, node) if g.shape != parent.shape else g)._data,
                     dtype=parent.dtype)
 
 
@@ -95,7 +95,7 @@ class BackpropSteps(Sequence[Frame]):
 
     def __init__(self, output: Tensor, params: Mapping[str, Tensor] | None = None,
                  max_nodes: int = MAX_NODES) -> None:
-        if not isinstance(output, Tensor) or output._node is None or output.data.size != 1:
+        if not isinstance(output, Tensor) or output._node is None or output._data.size != 1:
             raise TypeError("backprop_steps: expected a one-element Tensor with a grad_fn (made "
                             "by ops on tensors that require grad), such as a loss")
         self.output, self.params = output, dict(params or {})
@@ -284,7 +284,7 @@ class _FrameDrawing(_Drawing):
         '?' and, invisible, the rest of its final text, so that no box changes size."""
         word = "‖grad‖" if item.shape else "grad"
         first = f"{item.shape} {item.dtype}" if item.shape else \
-            f"data {_fmt(float(item.data) if isinstance(item, Tensor) else item.value)}"
+            f"data {_fmt(float(item._data) if isinstance(item, Tensor) else item.value)}"
         grad, final = self.frame.grads.get(id(item)), self.final.get(id(item), np.zeros(()))
         if grad is None:
             return [first, (f"{word} ?", PENDING_TEXT, _number(final)[1:])]

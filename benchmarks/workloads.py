@@ -71,7 +71,7 @@ def _torch_model(name: str, reference: Any) -> Any:
         else:
             layers.append(getattr(torch.nn, kind)())
     model = torch.nn.Sequential(*layers)
-    model.load_state_dict({k: torch.tensor(v.data) for k, v in reference.state_dict().items()})
+    model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in reference.state_dict().items()})
     return model
 
 
@@ -124,7 +124,7 @@ def _numpy_mlp() -> Workload:
     """`mlp` written by hand in numpy: the BLAS-bound floor the issue measures chainrule
     against (forward, softmax cross-entropy, backward and SGD, in place where numpy can)."""
     x, y = _data("mlp")
-    params = [v.data.copy() for v in _chainrule_model("mlp").state_dict().values()]
+    params = [v.numpy().copy() for v in _chainrule_model("mlp").state_dict().values()]
     rows = np.arange(len(y))
 
     def forward() -> tuple[list, np.ndarray, float]:

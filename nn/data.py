@@ -132,7 +132,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     (a tuple gives a list, as PyTorch)."""
     elem = batch[0]
     if isinstance(elem, Tensor | np.ndarray | np.number | np.bool_):
-        arrays = [np.asarray(s.data if isinstance(s, Tensor) else s) for s in batch]
+        arrays = [np.asarray(s._data if isinstance(s, Tensor) else s) for s in batch]
         shapes = {a.shape for a in arrays}
         if len(shapes) != 1:
             raise RuntimeError(f"default_collate: cannot stack samples of different shapes "
@@ -212,6 +212,6 @@ class DataLoader:
 
     def _batch(self, idx: np.ndarray) -> Any:
         if self.collate_fn is None and isinstance(self.dataset, TensorDataset):
-            return [Tensor(t.data[idx]) for t in self.dataset.tensors]  # one gather per tensor
+            return [Tensor(t._data[idx]) for t in self.dataset.tensors]  # one gather per tensor
         samples = [self.dataset[int(i)] for i in idx]
         return (self.collate_fn or default_collate)(samples)

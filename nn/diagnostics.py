@@ -137,7 +137,7 @@ class LayerStats:
         def hook(module: Module, inputs: Any, output: Any) -> None:
             if not (self._active and isinstance(output, Tensor)):
                 return
-            a = output.data
+            a = output._data
             self.act[name] = self._record(self.act[name], a, self._saturated(module, a))
             if not output.requires_grad:
                 return
@@ -151,7 +151,7 @@ class LayerStats:
     def _grad_hook(self, name: str) -> Any:
         def hook(grad: Tensor) -> None:
             if self._active:
-                self.grad[name] = self._record(self.grad[name], grad.data, None)
+                self.grad[name] = self._record(self.grad[name], grad._data, None)
         return hook
 
     def _record(self, old: _Stats, a: np.ndarray, saturated: int | None) -> _Stats:

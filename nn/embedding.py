@@ -14,7 +14,7 @@ from .module import Module, Parameter
 
 def _indices(idx: Any, op: str) -> np.ndarray:
     """An int32/int64 index array from a Tensor or array-like; floats and bools are refused."""
-    arr = np.asarray(idx.data if isinstance(idx, Tensor) else idx)
+    arr = np.asarray(idx._data if isinstance(idx, Tensor) else idx)
     if arr.dtype.kind not in "iu" or arr.dtype == np.uint64:
         raise TypeError(f"{op}: expected integer indices (int64 or int32), got dtype {arr.dtype} "
                         "(convert with .long())")
@@ -56,7 +56,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding along a new last dim of size num_classes (max + 1 if -1)."""
-    arr = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    arr = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
     if arr.dtype != np.int64:
         raise TypeError(f"one_hot: expected an int64 (long) index tensor, got dtype {arr.dtype}")
     if num_classes == -1:
@@ -94,11 +94,11 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
         if _weight is None:
-            data = ag.randn(num_embeddings, embedding_dim, dtype=dtype or np.float32).data
+            data = ag.randn(num_embeddings, embedding_dim, dtype=dtype or np.float32)._data
             if padding_idx is not None:
                 data[padding_idx] = 0
         else:
-            data = np.array(_weight.data if isinstance(_weight, Tensor) else _weight)
+            data = np.array(_weight._data if isinstance(_weight, Tensor) else _weight)
             if data.shape != (num_embeddings, embedding_dim):
                 raise ValueError(f"Embedding: _weight must have shape ({num_embeddings}, "
                                  f"{embedding_dim}), got {data.shape}")

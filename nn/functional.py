@@ -104,12 +104,12 @@ def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     subtraction would cancel; the input of exp is clipped at 0, so large x cannot overflow."""
     neg = x.clip(max=0.0)
     expm1 = (neg * 0.5).tanh() * (neg.exp() + 1.0)
-    return ag.where(x.data > 0, x, expm1 * alpha)
+    return ag.where(x._data > 0, x, expm1 * alpha)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope * x (the slope's side at 0, as PyTorch)."""
-    return ag.where(x.data > 0, x, x * negative_slope)
+    return ag.where(x._data > 0, x, x * negative_slope)
 
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:
@@ -121,7 +121,7 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
                 f"got input shape {x.shape}"
             )
         weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
-    return ag.where(x.data > 0, x, x * weight)
+    return ag.where(x._data > 0, x, x * weight)
 
 
 # ---- linear and convolution ----------------------------------------------------------------
@@ -229,7 +229,7 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
 def _channels_innermost(win: Tensor) -> bool:
     """Whether pooling windows (N, C, Ho, Wo, kH, kW) view channels-last memory (what conv2d
     returns): then each pixel's channels are adjacent and are best moved together."""
-    strides = win.data.strides
+    strides = win._data.strides
     return win.ndim == 6 and win.shape[1] > 1 and 0 < strides[1] < min(strides[4], strides[5])
 
 
@@ -316,12 +316,12 @@ def batch_norm(
         var = (centered * centered).mean(dim=dims, keepdim=True)  # biased, as normalisation uses
         if running_mean is not None:
             with ag.no_grad():
-                running_mean.data *= 1 - momentum
-                running_mean.data += momentum * mean.data.reshape(-1)
+                running_mean._data *= 1 - momentum
+                running_mean._data += momentum * mean._data.reshape(-1)
         if running_var is not None:
             with ag.no_grad():
-                running_var.data *= 1 - momentum
-                running_var.data += momentum * var.data.reshape(-1) * count / (count - 1)
+                running_var._data *= 1 - momentum
+                running_var._data += momentum * var._data.reshape(-1) * count / (count - 1)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode needs running_mean and running_var")

@@ -53,7 +53,7 @@ def _split(flat: Tensor, like: list[Tensor]) -> list[Tensor]:
         return [flat]
     out, start = [], 0
     for t in like:
-        out.append(Tensor(flat.data[start:start + t.numel()].reshape(t.shape)))
+        out.append(Tensor(flat._data[start:start + t.numel()].reshape(t.shape)))
         start += t.numel()
     return out
 

@@ -64,7 +64,7 @@ def l1_loss(x: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 def _class_targets(x: Tensor, target: Any, ignore_index: int, op: str) -> np.ndarray:
     """Integer class targets of shape (N, d1, ...) for input (N, C, d1, ...) or (C,), each in
     range or `ignore_index`."""
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    t = np.asarray(target._data if isinstance(target, Tensor) else target)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: targets must be integer class indices, got dtype {t.dtype} "
@@ -109,7 +109,7 @@ def _nll(log_probs: Tensor, t: np.ndarray, weight: Tensor | None, ignore_index: 
     keep = t != ignore_index
     safe = np.where(keep, t, 0)
     picked = _pick(log_probs, safe)
-    w = np.ones(safe.shape, log_probs.dtype) if weight is None else weight.data[safe]
+    w = np.ones(safe.shape, log_probs.dtype) if weight is None else weight._data[safe]
     w = (w * keep).astype(log_probs.dtype)
     if reduction == "mean":  # one weighted sum: -sum(w * picked) / sum(w)
         total = w.sum()
@@ -168,8 +168,8 @@ def cross_entropy(
     n_classes = logits.shape[dim]
     if reduction == "mean":
         denom = keep.sum() if weight is None else Tensor(
-            (weight.data[np.where(t != ignore_index, t, 0)] * keep.data).sum())
-        smooth = smooth.sum() / denom if denom.data else _undefined_mean(smooth.sum())
+            (weight._data[np.where(t != ignore_index, t, 0)] * keep._data).sum())
+        smooth = smooth.sum() / denom if denom._data else _undefined_mean(smooth.sum())
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
@@ -184,7 +184,7 @@ def binary_cross_entropy(
     can be negative. log(1 - p) is log1p(-p), exact for small p."""
     _check_reduction(reduction, "binary_cross_entropy")
     y = _same_shape(probs, target, "binary_cross_entropy")
-    for what, v in (("input probabilities", probs.data), ("targets", y.data)):
+    for what, v in (("input probabilities", probs._data), ("targets", y._data)):
         outside = (v < 0) | (v > 1) | np.isnan(v)
         if outside.any():
             raise ValueError(
@@ -192,7 +192,7 @@ def binary_cross_entropy(
                 + (" (for raw logits use binary_cross_entropy_with_logits)"
                    if what.startswith("input") else "")
             )
-    p = probs.data
+    p = probs._data
     log_p = ag.where(p > 0, ag.where(p > 0, probs, 1.0).log().clip(min=-100), -100.0)
     log_q = ag.where(p < 1, (-ag.where(p < 1, probs, 0.0)).log1p().clip(min=-100), -100.0)
     loss = -(y * log_p + (1 - y) * log_q)
@@ -257,5 +257,5 @@ def huber_loss(x: Tensor, target: Any, reduction: str = "mean", delta: float = 1
 
 def _huber(d: Tensor, delta: float) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
-    inside = np.abs(d.data) < delta
+    inside = np.abs(d._data) < delta
     return ag.where(inside, d * d * 0.5, (d.abs() - 0.5 * delta) * delta)

@@ -23,7 +23,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, np.float32)
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad)
+        super().__init__(data._data if isinstance(data, Tensor) else data, requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -198,7 +198,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
@@ -209,10 +209,10 @@ class Module:
         """Cast floating-point parameters and buffers to `dtype`, in place."""
         dtype = np.dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+            if t._data.dtype.kind == "f":
+                t._data = t._data.astype(dtype)
                 if t.grad is not None:
-                    t.grad = ag.Tensor(t.grad.data.astype(dtype))
+                    t.grad = ag.Tensor(t.grad._data.astype(dtype))
         return self
 
     def float(self) -> Module:
@@ -292,7 +292,7 @@ class Module:
                 f"load_state_dict: {type(self).__name__} cannot load: " + "; ".join(problems)
             )
         for k, value in values.items():
-            np.copyto(own[k].data, value, casting="unsafe")
+            np.copyto(own[k]._data, value, casting="unsafe")
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing ---------------------------------------------------------------------
@@ -309,7 +309,7 @@ class Module:
 
 def _numbers(value: Any) -> np.ndarray | None:
     """`value` as a bool, int or float array, or None when it is anything else."""
-    value = value.data if isinstance(value, Tensor) else value
+    value = value._data if isinstance(value, Tensor) else value
     if value is None or isinstance(value, str | bytes):
         return None
     try:

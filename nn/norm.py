@@ -37,11 +37,11 @@ class _BatchNorm(Module):
             )
         momentum = self.momentum
         if self.training and momentum is None:  # a cumulative moving average
-            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+            momentum = 1.0 / (int(self.num_batches_tracked._data) + 1)
         out = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                            self.training, momentum, self.eps)
         if self.training:  # counted only once the batch was accepted
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
         return out
 
     def extra_repr(self) -> str:

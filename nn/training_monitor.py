@@ -119,7 +119,7 @@ def check_first_loss(loss: Tensor | float, num_classes: int, tol: float = 0.1,
     """
     if num_classes < 2:
         raise ValueError(f"check_first_loss: num_classes must be >= 2, got {num_classes}")
-    value = float(loss.data) if isinstance(loss, Tensor) else float(loss)
+    value = float(loss._data) if isinstance(loss, Tensor) else float(loss)
     result = FirstLossCheck(value, math.log(num_classes), num_classes, tol)
     if strict and not result.ok:
         hint = ("the initial logits are too large: scale the last layer's weights down "
@@ -138,7 +138,7 @@ def saturation_image(h: Tensor | np.ndarray, threshold: float = 0.97, kind: str 
     `h` is a (batch, units, ...) output of a tanh (or sigmoid, `kind="sigmoid"`) layer; dims
     after the first two are flattened into the units. Returns the matplotlib Figure.
     """
-    a = np.asarray(h.data if isinstance(h, Tensor) else h, dtype=np.float64)
+    a = np.asarray(h._data if isinstance(h, Tensor) else h, dtype=np.float64)
     if a.ndim < 2:
         raise ValueError(f"saturation_image: expected (batch, units, ...), got shape {a.shape}")
     mask = saturated_mask(a.reshape(a.shape[0], -1), threshold, kind).T
@@ -203,7 +203,7 @@ class TrainingMonitor:
     def _hook(self, name: str) -> Any:
         def hook(module: Module, inputs: Any, output: Any) -> None:
             if module.training and isinstance(output, Tensor):
-                self._pending[name] = self._activation_stats(name, module, output.data)
+                self._pending[name] = self._activation_stats(name, module, output._data)
         return hook
 
     def _activation_stats(self, name: str, module: Module, data: np.ndarray) -> dict:
@@ -221,9 +221,9 @@ class TrainingMonitor:
     @contextmanager
     def update(self) -> Iterator[None]:
         """Measure the parameter update made inside the block (an optimiser's step, or a
-        hand-written `p.data -= lr * p.grad.data`) and close the step's record."""
+        hand-written `p._data -= lr * p.grad._data`) and close the step's record."""
         record = self._updates % self.every == 0
-        before = {k: p.data.astype(np.float64) for ps in self.params.values()
+        before = {k: p._data.astype(np.float64) for ps in self.params.values()
                   for k, p in ps.items()} if record else {}
         yield
         self._updates += 1
@@ -234,7 +234,7 @@ class TrainingMonitor:
         for layer, ps in self.params.items():
             for key, p in ps.items():
                 w = before[key]
-                delta = np.asarray(p.data, np.float64) - w
+                delta = np.asarray(p._data, np.float64) - w
                 spread = float(w.std())
                 row[layer]["ratio:" + key] = float(delta.std()) / spread if spread > 0 \
                     else math.nan

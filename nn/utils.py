@@ -31,14 +31,14 @@ def clip_grad_norm_(
     params = _with_grads(parameters)
     if not params:
         return Tensor(np.array(0.0, np.float32))
-    dtype = np.result_type(*(p.grad.data for p in params))
-    norms = np.array([_norm(p.grad.data.astype(np.float64, copy=False), p_norm)
+    dtype = np.result_type(*(p.grad._data for p in params))
+    norms = np.array([_norm(p.grad._data.astype(np.float64, copy=False), p_norm)
                       for p in params])
     total = _norm(norms, p_norm)
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for p in params:
-            p.grad.data *= coef
+            p.grad._data *= coef
     return Tensor(np.array(total, dtype))
 
 
@@ -61,4 +61,4 @@ def _norm(values: np.ndarray, p: float) -> float:
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
     """Clamp every gradient element to [-clip_value, clip_value] in place."""
     for p in _with_grads(parameters):
-        np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+        np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)

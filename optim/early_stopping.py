@@ -35,7 +35,7 @@ class EarlyStopping:
         if self._improved(value):
             self.best, self.best_epoch = value, self.epochs
             if model is not None:
-                self._best_state = {k: v.data.copy() for k, v in model.state_dict().items()}
+                self._best_state = {k: v._data.copy() for k, v in model.state_dict().items()}
         self.epochs += 1
         bad_epochs = self.epochs - 1 - self.best_epoch  # an improving epoch never stops
         self.should_stop = bad_epochs > 0 and bad_epochs >= self.patience

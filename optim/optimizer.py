@@ -12,7 +12,7 @@ from autograd import Tensor
 
 class Optimizer:
     """Base class. Subclasses set `defaults` and implement `_update(p, grad, state, group)`,
-    which changes `p.data` in place; `step()` calls it for each parameter with a gradient."""
+    which changes `p._data` in place; `step()` calls it for each parameter with a gradient."""
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -74,7 +74,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self) -> None:
         """One update of every parameter that has a gradient (others are skipped). Every
@@ -84,7 +84,7 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                g, data = g.data, p.data  # the arrays: cheaper than the Tensor properties
+                g, data = g._data, p._data  # the arrays: cheaper than the Tensor properties
                 if g.shape != data.shape or g.dtype != data.dtype:
                     raise ValueError(
                         f"{type(self).__name__}.step: a parameter of shape {p.shape} and dtype "
@@ -95,7 +95,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     state = self.state.setdefault(p, {})
-                    self._update(p, p.grad.data, state, group)
+                    self._update(p, p.grad._data, state, group)
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         raise NotImplementedError

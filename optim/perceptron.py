@@ -28,28 +28,28 @@ class Perceptron:
 
     def predict(self, x: Any) -> np.ndarray:
         """+1 or -1 for each row of x."""
-        x = np.asarray(x.data if isinstance(x, Tensor) else x)
-        score = x @ self.weight.data.reshape(-1)
+        x = np.asarray(x._data if isinstance(x, Tensor) else x)
+        score = x @ self.weight._data.reshape(-1)
         if self.bias is not None:
-            score = score + self.bias.data.reshape(())
+            score = score + self.bias._data.reshape(())
         return np.where(score > 0, 1, -1)
 
     def step(self, x: Any, y: Any) -> int:
         """One pass over the samples in order; returns how many were misclassified."""
-        x = np.asarray(x.data if isinstance(x, Tensor) else x)
-        y = np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+        x = np.asarray(x._data if isinstance(x, Tensor) else x)
+        y = np.asarray(y._data if isinstance(y, Tensor) else y).reshape(-1)
         if not np.isin(y, (-1, 1)).all():
             raise ValueError("Perceptron.step: labels must be -1 or +1")
-        if x.ndim != 2 or x.shape != (len(y), self.weight.data.size):
+        if x.ndim != 2 or x.shape != (len(y), self.weight._data.size):
             raise ValueError(f"Perceptron.step: x must have shape ({len(y)}, "
-                             f"{self.weight.data.size}), got {x.shape}")
-        w = self.weight.data.reshape(-1)  # a view: updates land in the parameter
+                             f"{self.weight._data.size}), got {x.shape}")
+        w = self.weight._data.reshape(-1)  # a view: updates land in the parameter
         mistakes = 0
         for xi, yi in zip(x, y):
-            b = self.bias.data.reshape(()) if self.bias is not None else 0.0
+            b = self.bias._data.reshape(()) if self.bias is not None else 0.0
             if yi * (xi @ w + b) <= 0:
                 w += self.lr * yi * xi
                 if self.bias is not None:
-                    self.bias.data += self.lr * yi
+                    self.bias._data += self.lr * yi
                 mistakes += 1
         return mistakes

@@ -35,5 +35,5 @@ def prox_l1_(params: Iterable[Tensor], threshold: float) -> None:
     if not threshold >= 0:  # NaN too
         raise ValueError(f"prox_l1_: threshold must be >= 0, got {threshold}")
     for p in params:
-        shrunk = np.maximum(np.abs(p.data) - threshold, 0)
-        np.copyto(p.data, np.sign(p.data) * shrunk, casting="unsafe")
+        shrunk = np.maximum(np.abs(p._data) - threshold, 0)
+        np.copyto(p._data, np.sign(p._data) * shrunk, casting="unsafe")

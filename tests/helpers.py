@@ -67,7 +67,7 @@ def cases(table: list[OpCase]) -> list:
 def _to_np(t: Any) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().numpy()
-    return np.asarray(t.data if isinstance(t, ag.Tensor) else t)
+    return np.asarray(t.numpy() if isinstance(t, ag.Tensor) else t)
 
 
 def assert_close(ours: Any, theirs: Any, dtype: Any, what: str) -> None:
@@ -88,7 +88,7 @@ def check_parity(fn: Callable, tfn: Callable, arrays: list[np.ndarray], dtype: A
     tout.backward(torch.tensor(seed))
     for i, (x, tx) in enumerate(zip(ours, theirs)):
         if tx.grad is None:
-            assert x.grad is None or not np.any(x.grad.data), f"grad {i}: torch has none"
+            assert x.grad is None or not np.any(x.grad.numpy()), f"grad {i}: torch has none"
             continue
         assert x.grad is not None, f"grad {i}: missing"
         assert x.grad.shape == x.shape and x.grad.dtype == x.dtype

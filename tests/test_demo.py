@@ -36,7 +36,7 @@ def test_demo_trains_on_a_subset_and_writes_its_outputs(tmp_path):
     fresh = train_digits.make_model().eval()
     fresh.load_state_dict(ag.load(tmp_path / "digits_cnn.npz"))
     with ag.no_grad():
-        np.testing.assert_array_equal(fresh(ag.tensor(x)).data, out.data)
+        np.testing.assert_array_equal(fresh(ag.tensor(x)).numpy(), out.numpy())
 
 
 def test_data_split_is_stratified_and_scaled():

@@ -20,7 +20,7 @@ class CountingIdentity(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return ag.Tensor(x.data)
+        return ag.Tensor(x.numpy())
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,12 +53,12 @@ def test_gradients_accumulate_until_zeroed():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [5.0, 7.0])
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 7.0])
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
     x.grad.zero_()
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0])
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0])
 
 
 def test_leaf_grads_never_alias_each_other_or_the_callers_gradient():
@@ -68,9 +68,9 @@ def test_leaf_grads_never_alias_each_other_or_the_callers_gradient():
     seed = ag.tensor([1.0, 1.0])
     (a + (b + 0) + c.reshape(2)).backward(seed)
     a.grad.data *= 10  # what clip_grad_norm_ does in place
-    np.testing.assert_allclose(b.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
     np.testing.assert_allclose(c.grad.data, [1.0, 1.0])
-    np.testing.assert_allclose(seed.data, [1.0, 1.0])
+    np.testing.assert_allclose(seed.numpy(), [1.0, 1.0])
 
 
 def test_backward_from_a_leaf_and_from_two_uses_of_one_tensor():
@@ -87,7 +87,7 @@ def test_grad_has_leaf_shape_and_dtype_after_broadcast_and_promotion():
     x = ag.ones(2, 3, 4, dtype=ag.float64)
     (w * x).sum().backward()
     assert w.grad.shape == (3, 1) and w.grad.dtype == ag.float32
-    np.testing.assert_allclose(w.grad.data, np.full((3, 1), 8.0))
+    np.testing.assert_allclose(w.grad.numpy(), np.full((3, 1), 8.0))
 
 
 def test_ordinary_backward_records_no_graph(monkeypatch):
@@ -108,7 +108,7 @@ def test_saved_arrays_are_released_after_backward_but_structure_stays():
     x = ag.randn(1000, requires_grad=True)
     h = x.exp()
     loss = (h * 2).sum()
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h.numpy())
     node = h.grad_fn
     loss.backward()
     del h
@@ -127,32 +127,32 @@ def test_an_input_no_gradient_formula_reads_is_not_kept_alive():
     del h
     assert ref() is None
     out.backward()
-    np.testing.assert_allclose(w.grad.data, [1.5, 1.5])
+    np.testing.assert_allclose(w.grad.numpy(), [1.5, 1.5])
 
 
 def test_relu_keeps_a_one_byte_mask_not_its_input():
     w = ag.randn(1000, requires_grad=True)
     h = w * 2.0
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h.numpy())
     out = h.relu().sum()
     del h
     assert ref() is None
     (mask,) = out.grad_fn.parents[0].saved
     assert mask.dtype == np.bool_
     out.backward()
-    np.testing.assert_allclose(w.grad.data, 2.0 * (w.data > 0))
+    np.testing.assert_allclose(w.grad.numpy(), 2.0 * (w.numpy() > 0))
 
 
 def test_retain_graph_keeps_saved_arrays():
     x = ag.randn(10, requires_grad=True)
     h = x.exp()
     loss = (h * 2).sum()
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h.numpy())
     loss.backward(retain_graph=True)
     del h
     assert ref() is not None
     loss.backward()
-    np.testing.assert_allclose(x.grad.data, 4 * np.exp(x.data), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), 4 * np.exp(x.numpy()), rtol=1e-6)
 
 
 def test_nodes_never_hold_their_outputs():
@@ -193,12 +193,12 @@ def test_operators_record_what_function_apply_records(op, left_grad, right):
         assert n1.parents == tuple(t if isinstance(t, ag.Tensor) and t.requires_grad else None
                                    for t in inputs)
         assert [type(s) for s in n1.saved] == [type(s) for s in n2.saved]
-        np.testing.assert_array_equal(via_operator.data, via_apply.data)
+        np.testing.assert_array_equal(via_operator.numpy(), via_apply.numpy())
         via_operator.sum().backward()
         via_apply.sum().backward()
         for t, u in ((a, c), (b, d)):
             if isinstance(t, ag.Tensor) and t.requires_grad:
-                np.testing.assert_allclose(t.grad.data, u.grad.data, rtol=1e-15)
+                np.testing.assert_allclose(t.grad.numpy(), u.grad.numpy(), rtol=1e-15)
 
 
 def test_a_tensor_times_itself_matches_torch_to_second_order():
@@ -209,10 +209,10 @@ def test_a_tensor_times_itself_matches_torch_to_second_order():
     h, th = x * 3.0, tx * 3.0  # a non-leaf squared, as in a variance
     (g,) = ag.grad((h * h).sum(), x, create_graph=True)
     (tg,) = torch.autograd.grad((th * th).sum(), tx, create_graph=True)
-    np.testing.assert_allclose(g.data, tg.detach().numpy())
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy())
     (gg,) = ag.grad((g * g).sum(), x)
     (tgg,) = torch.autograd.grad((tg * tg).sum(), tx)
-    np.testing.assert_allclose(gg.data, tgg.numpy())
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy())
 
 
 def test_power_keeps_its_output_array_not_its_output():
@@ -222,7 +222,7 @@ def test_power_keeps_its_output_array_not_its_output():
     node = y.grad_fn
     del y
     assert ref() is None
-    np.testing.assert_allclose(node.saved_tensors[2].data, [1.0, 8.0])
+    np.testing.assert_allclose(node.saved_tensors[2].numpy(), [1.0, 8.0])
 
 
 def test_hash_is_identity_although_eq_returns_a_tensor():
@@ -240,23 +240,23 @@ def test_no_grad_and_detach_cut_the_graph():
     assert y.grad_fn is None and not y.requires_grad
     y2 = x * 2
     z = y2.detach()
-    assert z.grad_fn is None and not z.requires_grad and np.shares_memory(z.data, y2.data)
+    assert z.grad_fn is None and not z.requires_grad and np.shares_memory(z.numpy(), y2.numpy())
 
 
 def test_hooks_on_leaves_and_non_leaves():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     h = x * 3
     seen = []
-    h.register_hook(lambda g: seen.append(g.data.copy()))
+    h.register_hook(lambda g: seen.append(g.numpy().copy()))
     h.register_hook(lambda g: g * 10)  # replaces the gradient flowing on
     handle = x.register_hook(lambda g: g + 1)
     h.sum().backward()
     np.testing.assert_allclose(seen[0], [1.0, 1.0])
-    np.testing.assert_allclose(x.grad.data, [31.0, 31.0])
+    np.testing.assert_allclose(x.grad.numpy(), [31.0, 31.0])
     handle.remove()
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
 
 
 def test_hook_on_tensor_without_grad_raises():
@@ -271,7 +271,7 @@ def test_retain_grad_on_non_leaf():
     k = h * 2
     assert h.retains_grad and not k.retains_grad
     k.sum().backward()
-    np.testing.assert_allclose(h.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(h.grad.numpy(), [2.0, 2.0])
     assert k.grad is None
 
 
@@ -280,8 +280,8 @@ def test_grad_returns_without_touching_dot_grad():
     w = ag.tensor([3.0, 4.0], requires_grad=True)
     h = x * w
     (gx, gh) = ag.grad((h * h).sum(), [x, h])
-    np.testing.assert_allclose(gx.data, 2 * (x.data * w.data) * w.data)
-    np.testing.assert_allclose(gh.data, 2 * h.data)
+    np.testing.assert_allclose(gx.numpy(), 2 * (x.numpy() * w.numpy()) * w.numpy())
+    np.testing.assert_allclose(gh.numpy(), 2 * h.numpy())
     assert x.grad is None and w.grad is None
 
 
@@ -291,14 +291,14 @@ def test_grad_unused_input():
     with pytest.raises(RuntimeError, match="allow_unused=True"):
         ag.grad((x * 2).sum(), [x, y])
     gx, gy = ag.grad((x * 2).sum(), [x, y], allow_unused=True)
-    assert gy is None and np.allclose(gx.data, 2)
+    assert gy is None and np.allclose(gx.numpy(), 2)
 
 
 def test_backward_inputs_limits_accumulation():
     x = ag.ones(2, requires_grad=True)
     y = ag.ones(2, requires_grad=True)
     (x * y * 3).sum().backward(inputs=[x])
-    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
     assert y.grad is None
 
 
@@ -330,7 +330,7 @@ def test_hessian_vector_product_matches_torch():
     thv = torch.autograd.grad(sum((g * torch.tensor(vi)).sum() for g, vi in zip(tgs, v)),
                               theirs[1:])
     for a, b in zip(hv, thv):
-        np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
 
 
 SECOND_ORDER = [
@@ -364,8 +364,8 @@ def test_second_order_matches_torch(name, fn):
     (g * g).sum().backward()
     (tg,) = torch.autograd.grad((fn(torch, tx) ** 2).sum(), tx, create_graph=True)
     (tg * tg).sum().backward()
-    np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
 # ---- in-place accumulation of pending gradients ---------------------------------------------
@@ -381,7 +381,7 @@ def test_an_unshared_pending_gradient_is_accumulated_in_place(monkeypatch):
     x = ag.tensor(np.arange(4.0), requires_grad=True)
     y = x * 1
     (y * 3 + y * 5).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full(4, 8.0))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(4, 8.0))
     assert decisions == [True]  # y's second gradient was added into its first
 
 
@@ -393,7 +393,7 @@ def test_a_gradient_add_shares_between_inputs_is_not_added_to_in_place():
         b = m.tensor(np.array([0.5, 4.0, -1.0]), requires_grad=True)
         y, w = a * 1, b * 1
         ((w * w).sum() + (y * 3).sum() + ((y + w) * 1).sum()).backward()
-        grads.append([np.asarray(t.grad.data if m is ag else t.grad) for t in (a, b)])
+        grads.append([np.asarray(t.grad.numpy() if m is ag else t.grad) for t in (a, b)])
     np.testing.assert_array_equal(grads[0], grads[1])
 
 
@@ -407,8 +407,8 @@ def test_a_gradient_a_hook_kept_is_not_added_to_in_place():
     u = y.clone()
     u.register_hook(lambda g: kept.update(u=g))
     ((u * 2).sum() + first).backward()
-    np.testing.assert_array_equal(kept["u"].data, np.full(3, 2.0))
-    np.testing.assert_array_equal(x.grad.data, np.full(3, 5.0))
+    np.testing.assert_array_equal(kept["u"].numpy(), np.full(3, 2.0))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(3, 5.0))
 
 
 def test_a_callers_gradient_is_never_modified():
@@ -417,8 +417,8 @@ def test_a_callers_gradient_is_never_modified():
     seed = ag.tensor(np.array([1.0, 2.0, 3.0]))
     out = y + y * 2
     out.backward(seed)
-    np.testing.assert_array_equal(seed.data, [1.0, 2.0, 3.0])
-    np.testing.assert_array_equal(x.grad.data, [3.0, 6.0, 9.0])
+    np.testing.assert_array_equal(seed.numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 6.0, 9.0])
 
 
 @pytest.mark.parametrize("retain", [False, True])
@@ -431,7 +431,7 @@ def test_matmul_backward_frees_its_saved_operand_before_the_input_gradient(monke
     a = x * 2  # an intermediate that only the matmul node keeps
     w = ag.tensor(np.ones((4, 3)), requires_grad=True)
     out = (a @ w).sum()
-    alive = weakref.ref(a.data)
+    alive = weakref.ref(a.numpy())
     del a
     freed_at_each_matmul = []
 
@@ -442,5 +442,5 @@ def test_matmul_backward_frees_its_saved_operand_before_the_input_gradient(monke
     monkeypatch.setattr(linalg, "np", numpy_with(matmul=matmul))
     out.backward(retain_graph=retain)
     assert freed_at_each_matmul == [False, not retain]  # the weight's gradient, then x's
-    np.testing.assert_array_equal(x.grad.data, np.full((6, 4), 6.0))
-    np.testing.assert_array_equal(w.grad.data, np.full((4, 3), 12.0))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((6, 4), 6.0))
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((4, 3), 12.0))

@@ -130,21 +130,22 @@ def test_failed_calls_change_nothing_and_training_goes_on():
     x, tx = ag.tensor(arrays[2]), torch.tensor(arrays[2])
     _model(w, b, x).backward()
     _model(tw, tb, tx).backward()
-    before = [(t.data.copy(), t.grad.data.copy()) for t in (w, b)]
+    before = [(t.numpy().copy(), t.grad.numpy().copy()) for t in (w, b)]
     for i, bad in enumerate(BAD_CALLS):
         with pytest.raises((RuntimeError, IndexError)):
             bad(w, b, x)
         for t, (data, grad) in zip((w, b), before):
-            np.testing.assert_array_equal(t.data, data, err_msg=f"bad call {i} changed data")
-            np.testing.assert_array_equal(t.grad.data, grad, err_msg=f"bad call {i} changed grad")
+            np.testing.assert_array_equal(t.numpy(), data, err_msg=f"bad call {i} changed data")
+            np.testing.assert_array_equal(t.grad.numpy(), grad,
+                                          err_msg=f"bad call {i} changed grad")
             assert t.is_leaf and t.requires_grad
-    np.testing.assert_array_equal(x.data, arrays[2])
+    np.testing.assert_array_equal(x.numpy(), arrays[2])
     loss, tloss = _model(w, b, x), _model(tw, tb, tx)  # a second step accumulates as in torch
     loss.backward()
     tloss.backward()
     np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-12)
     for t, tt in ((w, tw), (b, tb)):
-        np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-10)
 
 
 def test_backward_on_non_scalar_needs_gradient_and_keeps_the_graph():
@@ -157,7 +158,7 @@ def test_backward_on_non_scalar_needs_gradient_and_keeps_the_graph():
         (torch.tensor([1.0, 2.0], requires_grad=True) * 3).backward()
     assert x.grad is None
     y.backward(ag.tensor([1.0, 0.5]))  # the failed call did not free the graph
-    np.testing.assert_array_equal(x.grad.data, [3.0, 1.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 1.5])
 
 
 def test_backward_with_a_gradient_of_the_wrong_shape():
@@ -170,7 +171,7 @@ def test_backward_with_a_gradient_of_the_wrong_shape():
         (torch.tensor([1.0, 2.0], requires_grad=True) * 3).backward(torch.ones(3))
     assert x.grad is None
     y.backward(ag.ones(2))
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
 
 
 def test_backward_on_a_result_made_under_no_grad():
@@ -190,7 +191,7 @@ def test_second_backward_through_a_freed_graph_raises_and_changes_no_grad():
     with pytest.raises(RuntimeError, match=r"backward: the graph through \w+ was freed by an "
                                            r"earlier backward\(\); pass retain_graph=True"):
         y.backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
     tx = torch.tensor([1.0, 2.0], requires_grad=True)
     ty = (tx * tx).sum()
     ty.backward()
@@ -207,10 +208,10 @@ def test_partly_freed_graph_is_checked_before_any_grad_moves():
     u.retain_grad()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         (u + w).sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
     assert u.grad is None  # its hook would run before the freed node is reached
     (w * w + w).sum().backward()  # a fresh graph still works
-    np.testing.assert_array_equal(w.grad.data, [5.0, 9.0])
+    np.testing.assert_array_equal(w.grad.numpy(), [5.0, 9.0])
 
 
 def test_retain_graph_allows_a_second_backward_that_accumulates():
@@ -221,7 +222,7 @@ def test_retain_graph_allows_a_second_backward_that_accumulates():
     ty.backward(retain_graph=True)
     y.backward()
     ty.backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
     with pytest.raises(RuntimeError, match="retain_graph=True"):  # the second call freed it
         y.backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)

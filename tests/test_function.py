@@ -12,7 +12,7 @@ class Cube(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return Tensor(x.data**3)
+        return Tensor(x.numpy()**3)
 
     @staticmethod
     def backward(ctx, grad):
@@ -25,7 +25,7 @@ class ScaledExp(Function):
 
     @staticmethod
     def forward(ctx, x, scale):
-        out = Tensor(np.exp(x.data) * scale)
+        out = Tensor(np.exp(x.numpy()) * scale)
         ctx.save_for_backward(out)
         ctx.scale = scale
         return out
@@ -40,7 +40,7 @@ class WrongSquare(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return Tensor(x.data**2)
+        return Tensor(x.numpy()**2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -63,9 +63,9 @@ def test_custom_function_forward_backward_and_second_order():
     y = Cube.apply(x)
     assert repr(y.grad_fn) == "<CubeBackward0>"
     (g,) = ag.grad(y.sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, 3 * x.data**2)
+    np.testing.assert_allclose(g.numpy(), 3 * x.numpy()**2)
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 6 * x.numpy())
     assert ag.gradcheck(Cube.apply, [x])
 
 
@@ -74,7 +74,7 @@ def test_saved_output_and_non_tensor_arguments():
     assert ag.gradcheck(lambda t: ScaledExp.apply(t, 3.0), [x])
     y = ScaledExp.apply(x, 3.0)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3 * np.exp(x.data))
+    np.testing.assert_allclose(x.grad.numpy(), 3 * np.exp(x.numpy()))
 
 
 def test_needs_input_grad_and_no_graph_under_no_grad():
@@ -84,7 +84,7 @@ def test_needs_input_grad_and_no_graph_under_no_grad():
         @staticmethod
         def forward(ctx, a, b):
             seen["needs"] = tuple(ctx.needs_input_grad[:2])
-            return Tensor(a.data * b.data)
+            return Tensor(a.numpy() * b.numpy())
 
         @staticmethod
         def backward(ctx, grad):
@@ -103,14 +103,14 @@ def test_forward_returning_its_input_gets_a_new_identity():
     y = Passthrough.apply(x)
     assert y is not x and x.is_leaf and y.grad_fn is not None
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
 
 
 def test_backward_with_wrong_number_of_gradients_is_named():
     class TooMany(Function):
         @staticmethod
         def forward(ctx, x):
-            return Tensor(x.data)
+            return Tensor(x.numpy())
 
         @staticmethod
         def backward(ctx, grad):
@@ -124,7 +124,7 @@ def test_backward_gradient_of_wrong_shape_is_named():
     class BadShape(Function):
         @staticmethod
         def forward(ctx, x):
-            return Tensor(x.data)
+            return Tensor(x.numpy())
 
         @staticmethod
         def backward(ctx, grad):
@@ -138,7 +138,7 @@ def test_forward_must_return_a_tensor():
     class ReturnsArray(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data
+            return x.numpy()
 
     with pytest.raises(TypeError, match="ReturnsArray.forward returned ndarray"):
         ReturnsArray.apply(ag.ones(2, requires_grad=True))
@@ -154,9 +154,9 @@ def test_gradcheck_catches_a_wrong_backward_and_names_it():
 
 def test_gradcheck_uses_float64_copies_and_leaves_inputs_alone():
     x = ag.tensor([0.5, 1.5], requires_grad=True)  # float32
-    before = x.data.copy()
+    before = x.numpy().copy()
     assert ag.gradcheck(lambda t: (t * t).exp().sum(), [x])
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x.numpy(), before)
     assert x.dtype == ag.float32 and x.grad is None
 
 
@@ -184,7 +184,7 @@ def test_custom_function_matches_torch_custom_function():
     x, tx = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     (Cube.apply(x) * x).sum().backward()
     (TorchCube.apply(tx) * tx).sum().backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
 
 
 def test_gradcheck_of_a_function_that_differentiates_itself():
@@ -208,7 +208,7 @@ def test_release_saved_frees_only_when_nothing_retains_the_graph():
     y = EarlyRelease.apply(x * 1)
     y.sum().backward(retain_graph=True)  # retained: the release keeps what was saved
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [6.0, 24.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 24.0])
     assert y.grad_fn.saved is None
     with pytest.raises(RuntimeError, match="freed by an earlier backward"):
         y.sum().backward()

@@ -15,7 +15,7 @@ import nn
 
 
 def _np(t):
-    return np.array(t.detach().numpy() if isinstance(t, torch.Tensor) else t.data)
+    return np.array(t.detach().numpy() if isinstance(t, torch.Tensor) else t.numpy())
 
 
 def _leaves(m, *values):
@@ -186,7 +186,7 @@ def test_no_two_leaf_grads_share_memory_with_each_other_or_the_caller():
     u = x.clone()
     u.retain_grad()
     (u + y + z * 1).backward(g)
-    arrays = [x.grad.data, y.grad.data, z.grad.data, g.data, u.grad.data]
+    arrays = [x.grad.numpy(), y.grad.numpy(), z.grad.numpy(), g.numpy(), u.grad.numpy()]
     for a, b in itertools.combinations(range(len(arrays)), 2):
         assert not np.shares_memory(arrays[a], arrays[b]), (a, b)
 
@@ -197,7 +197,7 @@ def test_the_engine_still_adds_its_own_sums_in_place():
     x = ag.tensor(np.arange(4.0), requires_grad=True)
     y = x * 1
     (y * 2 + y * 3 + y * 5).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full(4, 10.0))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(4, 10.0))
 
 
 # ---- a failing backward leaves every .grad as it was ----------------------------------------
@@ -214,6 +214,6 @@ def test_a_hook_that_raises_leaves_every_grad_unchanged(where):
     (u if where == "node" else y).register_hook(_boom)
     with pytest.raises(ValueError, match="hook failed"):
         (x * 3 + u).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [10.0, 20.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [10.0, 20.0])
     assert y.grad is None and u.grad is None
     assert ag.is_grad_enabled()

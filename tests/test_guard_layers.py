@@ -68,13 +68,13 @@ def test_linear_with_no_inputs_works_as_torch():
     layer = nn.Linear(0, 3)
     tlayer = torch.nn.Linear(0, 3)
     assert layer.weight.shape == tuple(tlayer.weight.shape) == (3, 0)
-    np.testing.assert_array_equal(layer.bias.data, tlayer.bias.detach().numpy())
+    np.testing.assert_array_equal(layer.bias.numpy(), tlayer.bias.detach().numpy())
     out = layer(ag.zeros((2, 0)))
     out.sum().backward()
     tout = tlayer(torch.zeros(2, 0))
     tout.sum().backward()
-    np.testing.assert_array_equal(out.data, tout.detach().numpy())
-    np.testing.assert_array_equal(layer.bias.grad.data, tlayer.bias.grad.numpy())
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), tlayer.bias.grad.numpy())
     assert nn.Conv2d(0, 4, 3).weight.shape == (4, 0, 3, 3)
     t = ag.zeros((3, 0))
     for init in (nn.init.kaiming_uniform_, nn.init.kaiming_normal_, nn.init.xavier_uniform_,
@@ -107,7 +107,7 @@ def test_kernel_that_fits_only_with_padding_matches_torch():
     conv = nn.Conv2d(2, 4, 5, padding=1, dtype=np.float64)
     conv.load_state_dict({k: v.detach().numpy() for k, v in tconv.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((1, 2, 3, 4))
-    np.testing.assert_allclose(conv(ag.tensor(x)).data, tconv(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(conv(ag.tensor(x)).numpy(), tconv(torch.tensor(x)).detach().numpy(),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -154,7 +154,7 @@ def test_a_cnn_on_an_empty_batch_gives_empty_outputs_and_zero_gradients_as_torch
     for (name, p), tp in zip(model.named_parameters(), tmodel.parameters()):
         assert p.grad is not None, name
         assert p.grad.shape == tuple(tp.grad.shape), name
-        np.testing.assert_array_equal(p.grad.data, tp.grad.numpy(), err_msg=name)
+        np.testing.assert_array_equal(p.grad.numpy(), tp.grad.numpy(), err_msg=name)
 
 
 def test_linear_and_conv_on_an_empty_batch():
@@ -191,8 +191,8 @@ def test_batch_norm_training_on_an_empty_batch_matches_torch(lib_shape):
     out.sum().backward()
     tout.sum().backward()
     for name in ("running_mean", "running_var", "num_batches_tracked"):
-        np.testing.assert_array_equal(getattr(bn, name).data, getattr(tbn, name).numpy())
-    np.testing.assert_array_equal(bn.weight.grad.data, tbn.weight.grad.numpy())
-    np.testing.assert_array_equal(bn.bias.grad.data, tbn.bias.grad.numpy())
+        np.testing.assert_array_equal(getattr(bn, name).numpy(), getattr(tbn, name).numpy())
+    np.testing.assert_array_equal(bn.weight.grad.numpy(), tbn.weight.grad.numpy())
+    np.testing.assert_array_equal(bn.bias.grad.numpy(), tbn.bias.grad.numpy())
     with pytest.raises(ValueError, match="training needs more than one value per channel"):
         bn(ag.zeros((1, 2) + lib_shape[2:]) if len(lib_shape) == 2 else ag.zeros((1, 2, 1, 1)))

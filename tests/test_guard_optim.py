@@ -86,7 +86,7 @@ def test_step_refuses_a_grad_of_the_wrong_shape_or_dtype_before_any_change(opt, 
                                          rf"and dtype float32 has a .grad of shape "
                                          rf"{re_shape(grad.shape)} and dtype {grad.dtype}"):
         o.step()
-    assert not first.data.any() and not second.data.any() and not o.state
+    assert not first.numpy().any() and not second.numpy().any() and not o.state
 
 
 def re_shape(shape):
@@ -171,9 +171,9 @@ def test_clip_grad_norm_matches_torch(norm_type, dtype, grads):
     ttotal = torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type)
     assert total.dtype == np.dtype(dtype)  # float64 grads: a float64 norm
     rtol = 8 * np.finfo(dtype).eps
-    np.testing.assert_allclose(total.data, ttotal.numpy(), rtol=rtol)
+    np.testing.assert_allclose(total.numpy(), ttotal.numpy(), rtol=rtol)
     for p, t in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=rtol, atol=0)
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=0)
 
 
 def test_clip_grad_norm_refuses_a_norm_type_that_is_not_a_number():

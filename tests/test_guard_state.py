@@ -13,7 +13,7 @@ def _model():
 
 
 def _snapshot(model):
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 BAD = [
@@ -34,7 +34,7 @@ BAD = [
 def test_a_value_that_cannot_be_loaded_is_named_and_nothing_changes(what, value, match):
     model, source = _model(), _model()
     before = _snapshot(model)
-    state = {k: v.data + 1 for k, v in source.state_dict().items()}  # differs everywhere
+    state = {k: v.numpy() + 1 for k, v in source.state_dict().items()}  # differs everywhere
     state["2.weight"] = value  # the last key: every earlier key would have been copied
     with pytest.raises(RuntimeError, match=f"load_state_dict: Sequential cannot load: .*{match}"):
         model.load_state_dict(state)
@@ -45,7 +45,7 @@ def test_a_value_that_cannot_be_loaded_is_named_and_nothing_changes(what, value,
 
 def test_every_problem_is_listed_at_once():
     model = _model()
-    state = {k: v.data for k, v in model.state_dict().items()}
+    state = {k: v.numpy() for k, v in model.state_dict().items()}
     state["0.bias"] = "x"
     state["2.bias"] = np.ones(3)
     with pytest.raises(RuntimeError, match=r"0\.bias: expected numbers.*2\.bias: expected shape"):
@@ -54,11 +54,11 @@ def test_every_problem_is_listed_at_once():
 
 def test_numeric_values_still_load_cast_to_the_parameters_dtype():
     model = _model()
-    state = {k: np.asarray(v.data, np.float64) + 1 for k, v in model.state_dict().items()}
+    state = {k: np.asarray(v.numpy(), np.float64) + 1 for k, v in model.state_dict().items()}
     state["1.num_batches_tracked"] = np.array(7)
     state["2.bias"] = [True]  # bool and nested lists are numbers too
     model.load_state_dict(state)
-    np.testing.assert_array_equal(model[2].bias.data, np.ones(1, np.float32))
+    np.testing.assert_array_equal(model[2].bias.numpy(), np.ones(1, np.float32))
     assert model[0].weight.dtype == ag.float32
-    assert int(model[1].num_batches_tracked.data) == 7
-    np.testing.assert_array_equal(model[0].weight.data, state["0.weight"].astype(np.float32))
+    assert int(model[1].num_batches_tracked.numpy()) == 7
+    np.testing.assert_array_equal(model[0].weight.numpy(), state["0.weight"].astype(np.float32))

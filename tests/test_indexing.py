@@ -73,7 +73,7 @@ def _torch_key(key):
     if isinstance(key, tuple):
         return tuple(_torch_key(k) for k in key)
     if isinstance(key, ag.Tensor):
-        return torch.from_numpy(key.data.copy())
+        return torch.from_numpy(key.numpy().copy())
     if isinstance(key, np.ndarray):
         return torch.from_numpy(key)
     return key
@@ -130,11 +130,11 @@ def _check_against_numpy(data, key, dtype):
     out = x[key]
     expected = data.astype(dtype)[key]
     assert out.shape == expected.shape and out.dtype == expected.dtype
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out.numpy(), expected)
     seed = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ag.tensor(seed.astype(dtype)))
     assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
-    np.testing.assert_allclose(x.grad.data, _scatter(x.shape, key, seed), **TOL[dtype])
+    np.testing.assert_allclose(x.grad.numpy(), _scatter(x.shape, key, seed), **TOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -175,10 +175,10 @@ def test_second_order_matches_torch(shape, key):
     (g,) = ag.grad((x[key] ** 3).sum(), x, create_graph=True)
     (tg,) = torch.autograd.grad((tx[_torch_key(key)] ** 3).sum(), tx, create_graph=True)
     assert g.grad_fn is not None and g.grad_fn.name() == "IndexBackward"
-    np.testing.assert_allclose(g.data, tg.detach().numpy(), **TOL[np.float64])
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), **TOL[np.float64])
     (h,) = ag.grad((g * g * ag.tensor(w)).sum(), x)
     (th,) = torch.autograd.grad((tg * tg * torch.tensor(w)).sum(), tx)
-    np.testing.assert_allclose(h.data, th.numpy(), **TOL[np.float64])
+    np.testing.assert_allclose(h.numpy(), th.numpy(), **TOL[np.float64])
 
 
 @pytest.mark.parametrize("shape,key", _rows(SECOND_ORDER + NEG_STEP[:4]))
@@ -202,12 +202,12 @@ def test_max_dim_indices_match_torch(data, op, dim, keepdim):
     values, indices = getattr(x, op)(dim, keepdim)
     tvalues, tindices = getattr(tx, op)(dim, keepdim)
     assert indices.dtype == np.int64 and not indices.requires_grad
-    np.testing.assert_array_equal(indices.data, tindices.numpy())
-    np.testing.assert_array_equal(values.data, tvalues.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    np.testing.assert_array_equal(values.numpy(), tvalues.detach().numpy())
     seed = np.random.default_rng(3).standard_normal(values.shape)
     values.backward(ag.tensor(seed))
     tvalues.backward(torch.tensor(seed))
-    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())  # all of it at the index
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())  # all of it at the index
 
 
 OUT_OF_RANGE = [

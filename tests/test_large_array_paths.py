@@ -42,9 +42,9 @@ def test_max_and_argmax_over_a_short_dim_match_torch(kind):
     ours, theirs = ag.tensor(arr), torch.tensor(arr)
     values, indices = ours.max(dim=-1)
     t_values, t_indices = theirs.max(dim=-1)
-    np.testing.assert_array_equal(values.data, t_values.numpy())
-    np.testing.assert_array_equal(indices.data, t_indices.numpy())
-    np.testing.assert_array_equal(ours.argmin(dim=2, keepdim=True).data,
+    np.testing.assert_array_equal(values.numpy(), t_values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
+    np.testing.assert_array_equal(ours.argmin(dim=2, keepdim=True).numpy(),
                                   theirs.argmin(dim=2, keepdim=True).numpy())
 
 
@@ -53,10 +53,10 @@ def test_signed_zero_ties_keep_the_first_as_torch(dtype):
     """Windows of -0.0 and 0.0 in both orders: the value is the first one's, sign included."""
     pairs = np.array([[-0.0, 0.0, 0.0, -0.0], [0.0, -0.0, -0.0, 0.0]], dtype)
     arr = np.tile(pairs, (8192, 1)).reshape(64, 4, 16, 16)
-    ours = F.max_pool2d(ag.tensor(arr), 2).data
+    ours = F.max_pool2d(ag.tensor(arr), 2).numpy()
     theirs = torch.nn.functional.max_pool2d(torch.tensor(arr), 2).numpy()
     np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
-    values = ag.tensor(arr.reshape(-1, 4)).max(dim=1).values.data
+    values = ag.tensor(arr.reshape(-1, 4)).max(dim=1).values.numpy()
     np.testing.assert_array_equal(np.signbit(values), np.signbit(arr.reshape(-1, 4)[:, 0]))
 
 

@@ -151,8 +151,8 @@ def test_early_stopping_stops_at_the_right_epoch(name, kwargs, curve, stop, best
     es = optim.EarlyStopping(**kwargs)
     stopped_at = None
     for epoch, value in enumerate(curve):
-        model.weight.data[...] = epoch  # in place: a kept state must be a copy
-        model.bias.data[...] = -epoch
+        model.weight.numpy()[...] = epoch  # in place: a kept state must be a copy
+        model.bias.numpy()[...] = -epoch
         assert not es.should_stop
         if es.step(value, model=model):
             stopped_at = epoch
@@ -160,7 +160,7 @@ def test_early_stopping_stops_at_the_right_epoch(name, kwargs, curve, stop, best
     assert stopped_at == stop and es.should_stop
     assert es.best == pytest.approx(best) and es.best_epoch == best_epoch
     es.restore(model)
-    assert np.all(model.weight.data == best_epoch) and np.all(model.bias.data == -best_epoch)
+    assert np.all(model.weight.numpy() == best_epoch) and np.all(model.bias.numpy() == -best_epoch)
 
 
 def test_early_stopping_without_model_and_bad_arguments():

@@ -20,7 +20,7 @@ def dataset(n=N):
 
 
 def labels(batches):
-    return [b[1].data.tolist() for b in batches]
+    return [b[1].numpy().tolist() for b in batches]
 
 
 # ---- TensorDataset -------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def assert_grads_equal_torch(ours, theirs, rtol=1e-6):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_clip_grad_norm_matches_torch(norm_type, max_norm, dtype):
     ours, theirs = make_params(dtype=dtype)
-    grads = [p.grad.data.copy() for p in ours if p.grad is not None]
+    grads = [p.grad.numpy().copy() for p in ours if p.grad is not None]
     flat = np.concatenate([g.ravel() for g in grads]).astype(np.float64)
     expected = np.abs(flat).max() if norm_type == math.inf else np.linalg.norm(flat, norm_type)
     total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type=norm_type)
@@ -158,7 +158,7 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, dtype):
     assert float(total.item()) == pytest.approx(expected, rel=1e-6)  # the norm before clipping
     assert float(total.item()) == pytest.approx(float(ttotal), rel=1e-6)
     assert_grads_equal_torch(ours, theirs)
-    clipped = np.concatenate([p.grad.data.ravel() for p in ours if p.grad is not None])
+    clipped = np.concatenate([p.grad.numpy().ravel() for p in ours if p.grad is not None])
     after = (np.abs(clipped).max() if norm_type == math.inf
              else np.linalg.norm(clipped.astype(np.float64), norm_type))
     assert after == pytest.approx(min(max_norm, expected), rel=1e-5)
@@ -192,7 +192,7 @@ def test_clip_grad_norm_without_any_grad_is_zero():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_clip_grad_value_matches_torch(clip_value, dtype):
     ours, theirs = make_params(scale=2.0, dtype=dtype)
-    before = [None if p.grad is None else p.grad.data.copy() for p in ours]
+    before = [None if p.grad is None else p.grad.numpy().copy() for p in ours]
     assert nn.utils.clip_grad_value_(ours, clip_value) is None
     torch.nn.utils.clip_grad_value_(theirs, clip_value)
     assert_grads_equal_torch(ours, theirs, rtol=0)

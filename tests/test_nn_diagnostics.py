@@ -48,7 +48,7 @@ def test_statistics_equal_numpy_on_the_recorded_arrays():
         (out * ag.randn(64, 3)).sum().backward()
     summary = stats.summary()
     for name, t in seen.items():
-        a, g = t.data.astype(np.float64), t.grad.data.astype(np.float64)
+        a, g = t.numpy().astype(np.float64), t.grad.numpy().astype(np.float64)
         s = summary[name]
         np.testing.assert_allclose(s["act_mean"], a.mean(), rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(s["act_std"], a.std(), rtol=1e-6)
@@ -69,12 +69,12 @@ def test_relu_zeros_and_tanh_and_sigmoid_saturation():
                           nn.Linear(50, 50), nn.Sigmoid())
     stats = LayerStats(model)
     x = ag.randn(32, 4)
-    relu = model[1](model[0](x)).data
+    relu = model[1](model[0](x)).numpy()
     model[2].weight.data *= 100  # large pre-activations: tanh and sigmoid saturate
     model(x)
     s = stats.summary()
     assert s["1"]["act_zeros"] == np.mean(relu == 0) and 0.2 < s["1"]["act_zeros"] < 0.8
-    tanh = np.tanh(model[2](ag.tensor(relu)).data)
+    tanh = np.tanh(model[2](ag.tensor(relu)).numpy())
     assert s["3"]["act_saturated"] == np.mean(np.abs(tanh) > 0.97) > 0.9
     assert s["5"]["act_saturated"] is not None and s["1"]["act_saturated"] is None
     model[2].weight.data /= 1e4  # now small: tanh stays linear
@@ -89,7 +89,7 @@ def test_gradient_norm_equals_the_output_gradient_norm():
     loss = (model(ag.randn(16, 5)) ** 2).mean()
     loss.backward()
     for name, t in seen.items():
-        expect = np.linalg.norm(t.grad.data.astype(np.float64))
+        expect = np.linalg.norm(t.grad.numpy().astype(np.float64))
         np.testing.assert_allclose(stats.summary()[name]["grad_norm"], expect, rtol=1e-6)
     assert stats.summary()["0"]["grad_norm"] > 0
 
@@ -99,14 +99,14 @@ def test_hooks_read_only():
     x = ag.randn(8, 5)
     plain = model(x)
     plain.sum().backward()
-    grads = [p.grad.data.copy() for p in model.parameters()]
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
     model.zero_grad()
     with LayerStats(model):
         watched = model(x)
         watched.sum().backward()
-    np.testing.assert_array_equal(watched.data, plain.data)
+    np.testing.assert_array_equal(watched.numpy(), plain.numpy())
     for p, g in zip(model.parameters(), grads):
-        np.testing.assert_array_equal(p.grad.data, g)
+        np.testing.assert_array_equal(p.grad.numpy(), g)
 
 
 def test_without_accumulate_each_step_replaces_the_last():
@@ -116,7 +116,7 @@ def test_without_accumulate_each_step_replaces_the_last():
     x = ag.randn(10, 5)
     out = model(x)
     out.sum().backward()
-    a = model[0](x).data.astype(np.float64)
+    a = model[0](x).numpy().astype(np.float64)
     np.testing.assert_allclose(stats.summary()["0"]["act_std"], a.std(), rtol=1e-6)
     assert stats.histogram("0")[0].sum() == a.size
 
@@ -129,8 +129,8 @@ def test_accumulate_pools_two_steps():
     for scale in (1.0, 10.0):
         model.zero_grad()
         (model(ag.randn(20, 5) * scale) ** 2).sum().backward()
-        acts.append(seen["2"].data.astype(np.float64).ravel())
-        grads.append(seen["2"].grad.data.astype(np.float64).ravel())
+        acts.append(seen["2"].numpy().astype(np.float64).ravel())
+        grads.append(seen["2"].grad.numpy().astype(np.float64).ravel())
     a, g = np.concatenate(acts), np.concatenate(grads)
     s = stats.summary()["2"]
     np.testing.assert_allclose([s["act_mean"], s["act_std"]], [a.mean(), a.std()], rtol=1e-6)
@@ -199,7 +199,7 @@ def test_plot_titles_name_layers_and_leave_relu_zeros_out():
     stats = LayerStats(model)
     x = ag.randn(64, 5)
     model(x).sum().backward()
-    relu = model.act(model.fc(x)).data
+    relu = model.act(model.fc(x)).numpy()
     zeros = np.mean(relu == 0)
     assert 0.2 < zeros < 0.8
     fig = stats.plot()

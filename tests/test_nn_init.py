@@ -51,7 +51,7 @@ def both(fn_name, shape, *args, **kwargs):
     assert out is ours and ours.dtype == np.float32 and ours.shape == shape
     theirs = torch.zeros(shape)
     getattr(torch.nn.init, fn_name)(theirs, *args, **kwargs)
-    return ours.data.astype(np.float64), theirs.numpy().astype(np.float64)
+    return ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64)
 
 
 # ---- gains ---------------------------------------------------------------------------------
@@ -152,10 +152,10 @@ def test_constant_fills(fn, args, value):
 
 def test_init_writes_in_place_into_a_parameter_of_any_dtype():
     p = nn.Parameter(np.zeros((50, 40)))  # float64
-    data = p.data
+    data = p.numpy()
     init.xavier_uniform_(p)
-    assert p.data is data and p.dtype == np.float64 and p.requires_grad and p.is_leaf
-    assert np.unique(p.data).size == p.data.size  # float64 draws, not float32 ones
+    assert p.numpy() is data and p.dtype == np.float64 and p.requires_grad and p.is_leaf
+    assert np.unique(p.numpy()).size == p.numpy().size  # float64 draws, not float32 ones
 
 
 @pytest.mark.parametrize("fn", ["xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
@@ -186,10 +186,10 @@ def test_layer_default_init_matches_torch(layer, args, fan_in):
     ours, theirs = getattr(nn, layer)(*args), getattr(torch.nn, layer)(*args)
     assert ours.weight.shape == tuple(theirs.weight.shape)
     for module in (ours, theirs):
-        w = np.asarray(module.weight.data, np.float64)
+        w = np.asarray(module.weight.detach().numpy(), np.float64)
         check_uniform(w, -bound, bound)
         assert w.std() == pytest.approx(1 / math.sqrt(3 * fan_in), rel=0.02)
-        b = np.asarray(module.bias.data, np.float64)
+        b = np.asarray(module.bias.detach().numpy(), np.float64)
         assert b.min() >= -bound and b.max() <= bound
         assert b.min() < -0.5 * bound and b.max() > 0.5 * bound  # spread over the range
 
@@ -197,7 +197,7 @@ def test_layer_default_init_matches_torch(layer, args, fan_in):
 def test_layer_init_reproducible_after_manual_seed():
     def draw():
         lin, conv = nn.Linear(20, 10), nn.Conv2d(3, 4, 3)
-        return [p.data.copy() for p in (*lin.parameters(), *conv.parameters())]
+        return [p.numpy().copy() for p in (*lin.parameters(), *conv.parameters())]
 
     ag.manual_seed(123)
     first = draw()
@@ -214,7 +214,7 @@ def test_layer_init_reproducible_after_manual_seed():
                                 "kaiming_normal_", "uniform_", "normal_"])
 def test_init_reproducible_after_manual_seed(fn):
     def draw():
-        return getattr(init, fn)(ag.zeros(30, 20)).data.copy()
+        return getattr(init, fn)(ag.zeros(30, 20)).numpy().copy()
 
     ag.manual_seed(7)
     a = draw()

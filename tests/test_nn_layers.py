@@ -22,14 +22,14 @@ def randomize(module: nn.Module, seed: int = 0) -> nn.Module:
     """Random parameters, so that default inits (ones, zeros, 0.25) cannot hide a mix-up."""
     rng = np.random.default_rng(seed)
     for p in module.parameters():
-        p.data[...] = rng.uniform(-1.0, 1.0, p.shape)
+        p.numpy()[...] = rng.uniform(-1.0, 1.0, p.shape)
     return module
 
 
 def copy_to_torch(ours: nn.Module, theirs: torch.nn.Module, dtype) -> None:
     ours.to(dtype)
     theirs.to(TORCH_DTYPE[dtype])
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
 
 
 def check_module(ours, theirs, xs, dtype, copy=True):
@@ -116,9 +116,9 @@ def test_dropout_eval_is_identity():
     m = nn.Dropout(0.5).eval()
     x = ag.tensor(normal(4, 5), requires_grad=True)
     y = m(x)
-    np.testing.assert_array_equal(y.data, x.data)
+    np.testing.assert_array_equal(y.numpy(), x.numpy())
     y.backward(ag.ones_like(y))
-    np.testing.assert_array_equal(x.grad.data, np.ones((4, 5)))
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((4, 5)))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -128,29 +128,29 @@ def test_dropout_training_mask_and_scale(p, dtype):
                   requires_grad=True)
     y = nn.Dropout(p)(x)
     assert y.dtype == dtype
-    kept = y.data != 0
+    kept = y.numpy() != 0
     assert abs(1 - kept.mean() - p) < 0.01, f"zero fraction {1 - kept.mean()} for p={p}"
-    np.testing.assert_allclose(y.data, x.data * kept / (1 - p), **TOL[dtype])
+    np.testing.assert_allclose(y.numpy(), x.numpy() * kept / (1 - p), **TOL[dtype])
     g = normal(200, 500, seed=3).astype(dtype)
     y.backward(ag.tensor(g))
-    np.testing.assert_allclose(x.grad.data, g * kept / (1 - p), **TOL[dtype])
+    np.testing.assert_allclose(x.grad.numpy(), g * kept / (1 - p), **TOL[dtype])
 
 
 def test_dropout_is_reproducible_after_manual_seed():
     x = ag.ones(50, 40)
     m = nn.Dropout(0.5)
     ag.manual_seed(7)
-    first = m(x).data.copy()
-    second = m(x).data.copy()
+    first = m(x).numpy().copy()
+    second = m(x).numpy().copy()
     ag.manual_seed(7)
-    np.testing.assert_array_equal(m(x).data, first)
-    np.testing.assert_array_equal(m(x).data, second)
+    np.testing.assert_array_equal(m(x).numpy(), first)
+    np.testing.assert_array_equal(m(x).numpy(), second)
     assert not np.array_equal(first, second), "two draws in a row gave the same mask"
 
 
 def test_dropout_p0_in_training_is_identity():
     x = ag.tensor(normal(3, 4))
-    np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
 
 
 # ---- activations ----------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_activation_matches_torch(name, ours_cls, torch_cls, kw, shape, dtype):
         randomize(ours)
     theirs = torch_cls(**kw)
     if name == "prelu_init":
-        np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
+        np.testing.assert_array_equal(ours.weight.numpy(), theirs.weight.detach().numpy())
     check_module(ours, theirs, _with_zeros(*shape), dtype)
 
 
@@ -198,8 +198,8 @@ def test_activation_matches_torch(name, ours_cls, torch_cls, kw, shape, dtype):
 def test_softmax_is_positive_and_sums_to_one(dim, dtype):
     x = ag.tensor((normal(3, 4, 5) * 30).astype(dtype))
     y = nn.Softmax(dim)(x)
-    assert np.all(y.data > 0)
-    np.testing.assert_allclose(y.data.sum(axis=dim), 1.0, **TOL[dtype])
+    assert np.all(y.numpy() > 0)
+    np.testing.assert_allclose(y.numpy().sum(axis=dim), 1.0, **TOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -210,7 +210,7 @@ def test_softmax_extreme_logits_finite_and_match_torch(cls, dtype):
     xo = ag.tensor(x.astype(dtype), requires_grad=True)
     y = cls(-1)(xo)
     y.backward(ag.ones_like(y))
-    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(xo.grad.data))
+    assert np.all(np.isfinite(y.numpy())) and np.all(np.isfinite(xo.grad.numpy()))
 
 
 class TorchMaxout(torch.nn.Module):
@@ -314,10 +314,10 @@ BN_BAD = [  # (layer, a good shape, a bad shape)
 def test_batchnorm_rejects_bad_input_and_keeps_its_state(cls, good, shape, training):
     m = cls(3).train(training)
     m(ag.tensor(normal(*good) + 1))  # running statistics away from their initial values
-    before = {k: v.data.copy() for k, v in m.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in m.state_dict().items()}
     _raises(lambda: m(ag.ones(*shape)), cls.__name__, "3", str(shape))
     for k, v in m.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k], err_msg=f"{k} changed by a failed call")
+        np.testing.assert_array_equal(v.numpy(), before[k], err_msg=f"{k} changed by a failed call")
 
 
 def _net():
@@ -330,7 +330,7 @@ def _train_step(model, x):
     model.zero_grad()
     loss = (model(ag.tensor(x)) ** 2).mean()
     loss.backward()
-    return loss.item(), {n: p.grad.data.copy() for n, p in model.named_parameters()}
+    return loss.item(), {n: p.grad.numpy().copy() for n, p in model.named_parameters()}
 
 
 @pytest.mark.parametrize("bad_shape", [(2, 2, 5, 5), (5, 5), (2, 3, 5, 5, 1)],
@@ -346,4 +346,4 @@ def test_model_trains_normally_after_a_bad_input(bad_shape):
     for name, g in ref_grads.items():
         np.testing.assert_array_equal(grads[name], g, err_msg=name)
     for (k, v), (_, ref) in zip(model.state_dict().items(), clean.state_dict().items()):
-        np.testing.assert_array_equal(v.data, ref.data, err_msg=k)
+        np.testing.assert_array_equal(v.numpy(), ref.numpy(), err_msg=k)

@@ -95,7 +95,7 @@ def test_non_tensor_to_buffer_and_non_module_to_module_raise():
     with pytest.raises(TypeError, match="'sub'"):
         h.sub = ag.zeros(2)
     h.stat = ag.ones(3)  # a Tensor replaces the buffer
-    np.testing.assert_array_equal(dict(h.named_buffers())["stat"].data, np.ones(3))
+    np.testing.assert_array_equal(dict(h.named_buffers())["stat"].numpy(), np.ones(3))
 
 
 def test_reassigned_parameter_keeps_its_place_as_torch():
@@ -158,7 +158,7 @@ def test_sequential_and_modulelist_behave_as_lists():
     assert len(seq) == 3 and seq[0] is a and seq[-1] is c and list(seq) == [a, b, c]
     assert list(seq[1:]) == [b, c]
     x = ag.randn(4, 2)
-    np.testing.assert_array_equal(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_array_equal(seq(x).numpy(), c(b(a(x))).numpy())
     ml = nn.ModuleList([a])
     ml.append(b).extend([c])
     assert len(ml) == 3 and ml[2] is c and [k for k, _ in ml.named_children()] == ["0", "1", "2"]
@@ -179,14 +179,14 @@ def test_train_eval_propagate(arch):
 def test_zero_grad(set_to_none):
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     model(ag.randn(5, 3)).sum().backward()
-    assert all(p.grad is not None and np.any(p.grad.data) for p in model.parameters())
+    assert all(p.grad is not None and np.any(p.grad.numpy()) for p in model.parameters())
     model.zero_grad(set_to_none=set_to_none)
     for p in model.parameters():
         if set_to_none:
             assert p.grad is None
         else:
             assert p.grad.shape == p.shape and p.grad.dtype == p.dtype
-            assert not np.any(p.grad.data)
+            assert not np.any(p.grad.numpy())
 
 
 def test_to_double_and_float_cast_in_place():
@@ -213,10 +213,10 @@ def test_forward_hook_sees_module_inputs_output_and_can_replace():
     assert len(seen) == 1 and seen[0][0] is lin and seen[0][2] is out
     assert isinstance(seen[0][1], tuple) and seen[0][1][0] is x
     replace = lin.register_forward_hook(lambda m, inputs, out: out * 0 + 7)
-    np.testing.assert_array_equal(lin(x).data, np.full((4, 2), 7, np.float32))
+    np.testing.assert_array_equal(lin(x).numpy(), np.full((4, 2), 7, np.float32))
     handle.remove()
     replace.remove()
-    np.testing.assert_array_equal(lin(x).data, out.data)
+    np.testing.assert_array_equal(lin(x).numpy(), out.numpy())
     assert len(seen) == 2
 
 
@@ -262,7 +262,7 @@ def test_non_persistent_buffer_not_in_state_dict():
 
 
 def snapshot(model):
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 def test_load_state_dict_strict_lists_every_problem_and_copies_nothing():
@@ -289,7 +289,7 @@ def test_load_state_dict_non_strict_returns_keys_but_still_checks_shapes():
     result = model.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["1.running_var"]
     assert result.unexpected_keys == ["head.bias"]
-    np.testing.assert_array_equal(model[0].weight.data, sd["0.weight"].data)
+    np.testing.assert_array_equal(model[0].weight.numpy(), sd["0.weight"].numpy())
     before = snapshot(model)
     sd["0.weight"] = ag.zeros(1)
     with pytest.raises(RuntimeError, match=r"0\.weight"):
@@ -303,7 +303,7 @@ def test_load_state_dict_casts_into_existing_parameters():
     values = np.arange(6, dtype=np.float64).reshape(2, 3)
     model.load_state_dict({"weight": ag.tensor(values), "bias": ag.tensor([1.0, 2.0])})
     assert model.weight is weight and weight.dtype == np.float32
-    np.testing.assert_array_equal(weight.data, values.astype(np.float32))
+    np.testing.assert_array_equal(weight.numpy(), values.astype(np.float32))
 
 
 def run_batch_norm_step(model, shape):
@@ -321,9 +321,9 @@ def test_save_load_round_trip(arch, tmp_path):
     fresh = build(nn).double().eval()
     fresh.load_state_dict(ag.load(tmp_path / "model.npz"))
     for k, v in fresh.state_dict().items():
-        np.testing.assert_array_equal(v.data, model.state_dict()[k].data, err_msg=k)
+        np.testing.assert_array_equal(v.numpy(), model.state_dict()[k].numpy(), err_msg=k)
     x = ag.randn(*shape, dtype=ag.float64)
-    np.testing.assert_array_equal(fresh(x).data, model(x).data)
+    np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
 
 
 @arch_params
@@ -331,11 +331,11 @@ def test_state_dict_moves_to_torch_and_back(arch):
     build, shape = ARCHS[arch]
     ours = run_batch_norm_step(build(nn).double(), shape)
     theirs = build(torch.nn).double().eval()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal(shape)
     with torch.no_grad():
         expected = theirs(torch.tensor(x)).numpy()
-    np.testing.assert_allclose(ours(ag.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours(ag.tensor(x)).numpy(), expected, rtol=1e-10, atol=1e-12)
 
     theirs = build(torch.nn).double().train()  # new random weights, new running statistics
     with torch.no_grad():
@@ -347,4 +347,4 @@ def test_state_dict_moves_to_torch_and_back(arch):
     assert counts and all(c == 1 for c in counts)
     with torch.no_grad():
         expected = theirs(torch.tensor(x)).numpy()
-    np.testing.assert_allclose(back(ag.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(back(ag.tensor(x)).numpy(), expected, rtol=1e-10, atol=1e-12)

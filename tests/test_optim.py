@@ -102,7 +102,7 @@ def test_matches_torch_every_step(name, ours_cls, torch_cls, kwargs, scenario):
     for step, ours, theirs in _run_both(ours_cls, torch_cls, kwargs, scenario):
         for i, (p, tp) in enumerate(zip(ours, theirs)):
             assert p.dtype == np.float64
-            np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-6, atol=1e-12,
+            np.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-6, atol=1e-12,
                                        err_msg=f"{name} {scenario}: param {i} at step {step}")
 
 
@@ -113,8 +113,8 @@ def test_parameters_move_and_skipped_parameter_is_untouched():
     opt = optim.Adam([p, q], lr=0.1)
     (p * p).sum().backward()
     opt.step()
-    assert not np.allclose(p.data, [1.0, -2.0])
-    assert q.data.tolist() == [3.0] and q not in opt.state and p in opt.state
+    assert not np.allclose(p.numpy(), [1.0, -2.0])
+    assert q.numpy().tolist() == [3.0] and q not in opt.state and p in opt.state
 
 
 def test_param_groups_fill_defaults_and_zero_grad():
@@ -127,7 +127,7 @@ def test_param_groups_fill_defaults_and_zero_grad():
     assert opt.param_groups[2]["lr"] == 0.1 and opt.param_groups[2]["momentum"] == 0.0
     (a * b * c).sum().backward()
     opt.zero_grad(set_to_none=False)
-    assert a.grad.data.tolist() == [0.0]
+    assert a.grad.numpy().tolist() == [0.0]
     opt.zero_grad()
     assert a.grad is None and b.grad is None and c.grad is None
 
@@ -155,7 +155,7 @@ def _train(model, opt, steps):
 
 
 def _params(model):
-    return [p.data.copy() for p in model.parameters()]
+    return [p.numpy().copy() for p in model.parameters()]
 
 
 @pytest.mark.parametrize("name,make", RESUME, ids=[r[0] for r in RESUME])
@@ -163,7 +163,7 @@ def test_state_dict_resume_reproduces_trajectory(name, make):
     model = _model()
     opt = make(model.parameters(), 0.03)
     _train(model, opt, 10)
-    saved_model = {k: v.data.copy() for k, v in model.state_dict().items()}
+    saved_model = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     saved_opt = opt.state_dict()
     assert len(saved_opt["state"]) == 4  # every parameter has state after 10 steps
     _train(model, opt, 10)

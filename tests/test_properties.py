@@ -36,11 +36,11 @@ def test_broadcast_mul_matches_numpy_and_sums_grads_back(pair):
     a, b = pair
     ta, tb = ag.tensor(a, requires_grad=True), ag.tensor(b, requires_grad=True)
     out = ta * tb
-    np.testing.assert_array_equal(out.data, a * b)
+    np.testing.assert_array_equal(out.numpy(), a * b)
     out.sum().backward()
     full = np.broadcast_shapes(a.shape, b.shape)
-    np.testing.assert_allclose(ta.grad.data, _sum_to(np.broadcast_to(b, full), a.shape))
-    np.testing.assert_allclose(tb.grad.data, _sum_to(np.broadcast_to(a, full), b.shape))
+    np.testing.assert_allclose(ta.grad.numpy(), _sum_to(np.broadcast_to(b, full), a.shape))
+    np.testing.assert_allclose(tb.grad.numpy(), _sum_to(np.broadcast_to(a, full), b.shape))
     assert ta.grad.shape == a.shape and tb.grad.shape == b.shape
 
 
@@ -52,13 +52,13 @@ def test_reductions_match_numpy(x, data):
     keep = data.draw(st.booleans())
     t = ag.tensor(x)
     axis = tuple(dims)
-    np.testing.assert_allclose(t.sum(dim=tuple(neg), keepdim=keep).data,
+    np.testing.assert_allclose(t.sum(dim=tuple(neg), keepdim=keep).numpy(),
                                x.sum(axis=axis, keepdims=keep))
-    np.testing.assert_allclose(t.mean(dim=tuple(neg), keepdim=keep).data,
+    np.testing.assert_allclose(t.mean(dim=tuple(neg), keepdim=keep).numpy(),
                                x.mean(axis=axis, keepdims=keep))
-    np.testing.assert_allclose(t.amax(dim=tuple(neg), keepdim=keep).data,
+    np.testing.assert_allclose(t.amax(dim=tuple(neg), keepdim=keep).numpy(),
                                x.max(axis=axis, keepdims=keep))
-    np.testing.assert_allclose(t.var(dim=tuple(neg), unbiased=False, keepdim=keep).data,
+    np.testing.assert_allclose(t.var(dim=tuple(neg), unbiased=False, keepdim=keep).numpy(),
                                x.var(axis=axis, keepdims=keep), atol=1e-9)
 
 
@@ -66,7 +66,7 @@ def test_reductions_match_numpy(x, data):
                   elements=FLOATS))
 def test_sum_over_split_dims_equals_one_sum(x):
     t = ag.tensor(x)
-    np.testing.assert_allclose(t.sum((0, 1)).data, t.sum(1).sum(0).data)
+    np.testing.assert_allclose(t.sum((0, 1)).numpy(), t.sum(1).sum(0).numpy())
 
 
 @given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4), elements=FLOATS))
@@ -74,7 +74,7 @@ def test_adding_zero_keeps_the_gradient(x):
     a, b = ag.tensor(x, requires_grad=True), ag.tensor(x, requires_grad=True)
     (a.tanh() * 3).sum().backward()
     ((b + 0).tanh() * 3).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, b.grad.data)
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
 
 
 @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
@@ -82,7 +82,7 @@ def test_adding_zero_keeps_the_gradient(x):
 def test_logsumexp_is_finite_and_its_gradient_is_softmax(x):
     t = ag.tensor(x, requires_grad=True)
     out = t.logsumexp(dim=-1)
-    assert np.isfinite(out.data).all()
+    assert np.isfinite(out.numpy()).all()
     out.sum().backward()
     e = np.exp(x - x.max(axis=-1, keepdims=True))
-    np.testing.assert_allclose(t.grad.data, e / e.sum(axis=-1, keepdims=True), atol=1e-12)
+    np.testing.assert_allclose(t.grad.numpy(), e / e.sum(axis=-1, keepdims=True), atol=1e-12)

@@ -34,21 +34,21 @@ def test_perceptron_converges_then_stops_changing(bias):
     first_clean = mistakes.index(0)
     assert first_clean < 10 and all(m == 0 for m in mistakes[first_clean:])
     assert np.array_equal(rule.predict(x), y)
-    assert np.array_equal(np.sign(layer(ag.tensor(x.astype(np.float32))).data[:, 0]), y)
-    before = [p.data.copy() for p in layer.parameters()]
+    assert np.array_equal(np.sign(layer(ag.tensor(x.astype(np.float32))).numpy()[:, 0]), y)
+    before = [p.numpy().copy() for p in layer.parameters()]
     assert rule.step(x, y) == 0
-    assert all(np.array_equal(b, p.data) for b, p in zip(before, layer.parameters()))
+    assert all(np.array_equal(b, p.numpy()) for b, p in zip(before, layer.parameters()))
 
 
 def test_perceptron_updates_only_on_mistakes():
     w, b = ag.tensor([0.0, 0.0], requires_grad=True), ag.tensor([0.0], requires_grad=True)
     rule = optim.Perceptron(w, b, lr=0.5)
     assert rule.step([[1.0, 2.0]], [1]) == 1  # score 0 counts as a mistake
-    assert w.data.tolist() == [0.5, 1.0] and b.data.tolist() == [0.5]
+    assert w.numpy().tolist() == [0.5, 1.0] and b.numpy().tolist() == [0.5]
     assert rule.step([[1.0, 2.0]], [1]) == 0
-    assert w.data.tolist() == [0.5, 1.0] and b.data.tolist() == [0.5]
+    assert w.numpy().tolist() == [0.5, 1.0] and b.numpy().tolist() == [0.5]
     assert rule.step([[1.0, 0.0]], [-1]) == 1
-    assert w.data.tolist() == [0.0, 1.0] and b.data.tolist() == [0.0]
+    assert w.numpy().tolist() == [0.0, 1.0] and b.numpy().tolist() == [0.0]
 
 
 @pytest.mark.parametrize("make,match", [
@@ -67,7 +67,7 @@ def test_delta_rule_is_sgd_on_mse():
     rng = np.random.default_rng(3)
     x, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
     layer = nn.Linear(3, 1).double()
-    w0, b0 = layer.weight.data.copy(), layer.bias.data.copy()
+    w0, b0 = layer.weight.numpy().copy(), layer.bias.numpy().copy()
     lr = 0.1
     opt = optim.SGD(layer.parameters(), lr=lr)
     nn.MSELoss()(layer(ag.tensor(x)), ag.tensor(y)).backward()
@@ -77,9 +77,9 @@ def test_delta_rule_is_sgd_on_mse():
     # MSE = mean(err^2), so d/dw = -2 mean(err x): the factor 2 comes from the square.
     delta_w = lr * 2 * (err * x).mean(axis=0, keepdims=True)
     delta_b = lr * 2 * err.mean(axis=0)
-    np.testing.assert_allclose(layer.weight.data, w0 + delta_w, rtol=1e-12)
-    np.testing.assert_allclose(layer.bias.data, b0 + delta_b, rtol=1e-12)
-    assert not np.allclose(layer.weight.data, w0 + delta_w / 2)  # the factor matters
+    np.testing.assert_allclose(layer.weight.numpy(), w0 + delta_w, rtol=1e-12)
+    np.testing.assert_allclose(layer.bias.numpy(), b0 + delta_b, rtol=1e-12)
+    assert not np.allclose(layer.weight.numpy(), w0 + delta_w / 2)  # the factor matters
 
 
 # ---- L1 pieces --------------------------------------------------------------------------------
@@ -89,8 +89,8 @@ def test_l1_penalty_value_and_subgradient():
     penalty = optim.l1_penalty([a, b], alpha=0.1)
     assert penalty.item() == pytest.approx(0.1 * 5.5)
     penalty.backward()
-    assert a.grad.data.tolist() == pytest.approx([-0.1, 0.1, 0.0])  # abs'(0) = 0
-    np.testing.assert_allclose(b.grad.data, [[0.1]])
+    assert a.grad.numpy().tolist() == pytest.approx([-0.1, 0.1, 0.0])  # abs'(0) = 0
+    np.testing.assert_allclose(b.grad.numpy(), [[0.1]])
     with pytest.raises(ValueError, match="no parameters"):
         optim.l1_penalty([], 0.1)
 
@@ -98,12 +98,12 @@ def test_l1_penalty_value_and_subgradient():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_prox_l1_soft_thresholds_in_place(dtype):
     p = ag.tensor(np.array([-3.0, -0.5, 0.0, 0.2, 1.0, 2.0], dtype), requires_grad=True)
-    data = p.data
+    data = p.numpy()
     optim.prox_l1_([p], 1.0)
-    assert p.data is data and p.dtype == dtype
-    assert p.data.tolist() == [-2.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert p.numpy() is data and p.dtype == dtype
+    assert p.numpy().tolist() == [-2.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     optim.prox_l1_([p], 0.0)
-    assert p.data.tolist() == [-2.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert p.numpy().tolist() == [-2.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     with pytest.raises(ValueError, match="threshold"):
         optim.prox_l1_([p], -0.1)
 
@@ -135,14 +135,14 @@ def _fit(method):
         opt.step()
         if method == "l1-prox":
             optim.prox_l1_([w], LR * ALPHA)
-    return w.data
+    return w.numpy()
 
 
 def test_l2_weight_decay_shrinks_but_makes_no_zeros():
     w = _fit("l2")
     x, y, _ = _sparse_problem()
-    hessian = 2 / N * x.data.T @ x.data + ALPHA * np.eye(D)  # of mean((xw - y)^2) + a/2 |w|^2
-    ridge = np.linalg.solve(hessian, 2 / N * x.data.T @ y.data)
+    hessian = 2 / N * x.numpy().T @ x.numpy() + ALPHA * np.eye(D)  # of mean((xw - y)^2) + a/2 |w|^2
+    ridge = np.linalg.solve(hessian, 2 / N * x.numpy().T @ y.numpy())
     np.testing.assert_allclose(w, ridge, atol=1e-4)  # converged to the ridge solution
     assert np.count_nonzero(w == 0) == 0
     assert np.all(np.abs(w[:INFORMATIVE]) > 0.5)

@@ -15,7 +15,7 @@ def assert_same(ours: Tensor, theirs: torch.Tensor) -> None:
     assert isinstance(ours, Tensor), type(ours)
     assert ours.shape == tuple(theirs.shape)
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (ours.dtype, theirs.dtype)
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-6)
 
 
 @pytest.fixture(autouse=True)
@@ -49,17 +49,17 @@ def test_constructors_copy_their_data(make):
     src = np.array([1.0, 2.0, 3.0])
     t = make(src)
     src[0] = 100.0
-    assert t.data[0] == 1.0 and not np.shares_memory(t.data, src)
+    assert t.numpy()[0] == 1.0 and not np.shares_memory(t.numpy(), src)
     u = make(t)  # from a Tensor: a copy too, as torch.tensor(t)
-    t.data[1] = -1.0
-    assert u.data[1] == 2.0
+    t.numpy()[1] = -1.0
+    assert u.numpy()[1] == 2.0
 
 
 def test_from_numpy_shares_memory():
     src = np.arange(3.0)
     t = ag.from_numpy(src)
     src[0] = 7.0
-    assert t.data is src and t.dtype == np.float64 and t[0].item() == 7.0
+    assert t.numpy() is src and t.dtype == np.float64 and t[0].item() == 7.0
 
 
 # ---- type promotion and Python scalars --------------------------------------------------------
@@ -118,26 +118,26 @@ def _compare_float_operands(op, arr):
         for ours, ref in ((op(ag.tensor(arr), value), op(arr, value)),
                           (op(value, ag.tensor(arr)), op(value, arr))):
             assert ours.dtype == ref.dtype
-            np.testing.assert_array_equal(ours.data.view(np.uint8), ref.view(np.uint8))
+            np.testing.assert_array_equal(ours.numpy().view(np.uint8), ref.view(np.uint8))
 
 
 def test_python_float_overflow_warns_on_every_call():
     x = ag.tensor([1.0, 2.0])
     for _ in range(2):
         with pytest.warns(RuntimeWarning, match="overflow"):
-            assert np.isinf((x * 1e300).data).all()
+            assert np.isinf((x * 1e300).numpy()).all()
 
 
 def test_python_float_operands_are_stored_read_only_and_bounded():
     from autograd.ops import binary as ew
 
     x = ag.tensor([1.0, 2.0])
-    first = ew._float_as_array(0.25, x.data)
-    assert ew._float_as_array(0.25, x.data) is first and not first.flags.writeable
+    first = ew._float_as_array(0.25, x.numpy())
+    assert ew._float_as_array(0.25, x.numpy()) is first and not first.flags.writeable
     for i in range(3 * ew._OPERANDS_KEPT):
         x * (1.0 + i)
     assert 0 < len(ew._FLOAT32_OPERANDS) <= ew._OPERANDS_KEPT
-    np.testing.assert_array_equal((x * 0.25).data, [0.25, 0.5])
+    np.testing.assert_array_equal((x * 0.25).numpy(), [0.25, 0.5])
 
 
 @pytest.mark.parametrize("op", ARITH + [operator.matmul], ids=lambda f: f.__name__)
@@ -154,12 +154,12 @@ def test_numpy_array_on_the_left_defers_to_the_tensor(op):
 def test_attributes_match_torch():
     arr = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
     t, tt = ag.tensor(arr), torch.tensor(arr)
-    assert type(t.data) is np.ndarray and t.data is t.numpy()
+    assert type(t.numpy()) is np.ndarray and t.numpy() is t.numpy()
     assert t.shape == tuple(tt.shape) == (2, 3, 4) and t.ndim == tt.ndim == 3
     assert t.dtype == np.float32 and t.size() == tuple(tt.size())
     assert t.size(1) == tt.size(1) == 3 and t.size(-1) == tt.size(-1) == 4
     assert t.numel() == tt.numel() == 24 and len(t) == len(tt) == 2
-    np.testing.assert_array_equal(t.T.data, arr.T)  # numpy semantics: every dim reversed
+    np.testing.assert_array_equal(t.T.numpy(), arr.T)  # numpy semantics: every dim reversed
     assert t.T.shape == (4, 3, 2)
     assert_same(t.mT, tt.mT)
 
@@ -192,8 +192,8 @@ def test_numpy_and_asarray_share_memory_even_with_requires_grad():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     a = x.numpy()
     a[0] = 5.0
-    assert a is x.data and x.data[0] == 5.0
-    assert np.asarray(x) is x.data and np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert a is x.numpy() and x.numpy()[0] == 5.0
+    assert np.asarray(x) is x.numpy() and np.asarray(x, dtype=np.float64).dtype == np.float64
 
 
 def test_item_tolist_and_python_numbers_match_torch():
@@ -211,7 +211,7 @@ def test_item_tolist_and_python_numbers_match_torch():
 def test_detach_shares_data_and_leaves_the_graph():
     y = ag.tensor([1.0, 2.0], requires_grad=True) * 2
     d = y.detach()
-    assert d.data is y.data and d.grad_fn is None and d.is_leaf and not d.requires_grad
+    assert d.numpy() is y.numpy() and d.grad_fn is None and d.is_leaf and not d.requires_grad
 
 
 CASTS = [
@@ -236,7 +236,7 @@ def test_cast_to_same_dtype_is_self_and_casts_are_differentiable():
     assert y.dtype == np.float64 and repr(y.grad_fn).endswith("Backward0>")
     (y * y).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
 
 
 @pytest.mark.parametrize("op", [operator.eq, operator.ne, operator.lt, operator.le,
@@ -268,13 +268,13 @@ def test_zero_d_results_and_gradients_are_arrays(name, grad):
     and its .grad must stay ndarrays (writeable in place), also after accumulating."""
     x = ag.tensor(0.75, requires_grad=grad)
     out = ZERO_D_OPS[name](x)
-    assert type(out.data) is np.ndarray and out.data.shape == ()
+    assert type(out.numpy()) is np.ndarray and out.numpy().shape == ()
     if not grad:
         out.zero_()
     else:
         (out + out * out).backward(retain_graph=True)
         (out * 2.0).backward()
-        assert type(x.grad.data) is np.ndarray and x.grad.data.shape == ()
+        assert type(x.grad.numpy()) is np.ndarray and x.grad.numpy().shape == ()
 
 
 def test_hash_is_identity_based():
@@ -350,9 +350,9 @@ def test_constructors_take_dtype_and_requires_grad(make):
 
 def test_random_constructors_shapes_dtypes_and_ranges():
     r = ag.rand(1000)
-    assert r.dtype == np.float32 and r.data.min() >= 0.0 and r.data.max() < 1.0
+    assert r.dtype == np.float32 and r.numpy().min() >= 0.0 and r.numpy().max() < 1.0
     n = ag.randn((100, 10))
-    assert n.shape == (100, 10) and abs(n.data.mean()) < 0.1 and abs(n.data.std() - 1) < 0.1
+    assert n.shape == (100, 10) and abs(n.numpy().mean()) < 0.1 and abs(n.numpy().std() - 1) < 0.1
     i = ag.randint(3, 6, (200,))
     assert i.dtype == np.int64 and set(i.tolist()) == {3, 4, 5}
     j = ag.randint(4, (2, 5))  # torch's randint(high, size)
@@ -362,7 +362,7 @@ def test_random_constructors_shapes_dtypes_and_ranges():
 def test_manual_seed_makes_draws_reproducible():
     def draws(seed):
         ag.manual_seed(seed)
-        return [ag.rand(3).data, ag.randn(2, 2).data, ag.randint(0, 1000, (5,)).data]
+        return [ag.rand(3).numpy(), ag.randn(2, 2).numpy(), ag.randint(0, 1000, (5,)).numpy()]
 
     first, again, other = draws(3), draws(3), draws(4)
     for a, b, c in zip(first, again, other):
@@ -381,7 +381,7 @@ def test_save_load_round_trip(tmp_path):
     assert list(loaded) == list(state)
     for name, t in state.items():
         assert isinstance(loaded[name], Tensor) and loaded[name].dtype == t.dtype
-        np.testing.assert_array_equal(loaded[name].data, t.data)
+        np.testing.assert_array_equal(loaded[name].numpy(), t.numpy())
 
 
 # ---- grad mode ---------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def _train(seed, steps, barrier=None):
     model = nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.Linear(16, 3))
     with ag.no_grad():
         for i, p in enumerate(model.parameters()):
-            p.data[...] = rng.standard_normal(p.shape).astype(np.float32) * 0.3 + i * 0.01
+            p.numpy()[...] = rng.standard_normal(p.shape).astype(np.float32) * 0.3 + i * 0.01
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     losses = []
     for _ in range(steps):
@@ -144,7 +144,7 @@ def _train(seed, steps, barrier=None):
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    return losses, [p.data.copy() for p in model.parameters()]
+    return losses, [p.numpy().copy() for p in model.parameters()]
 
 
 def test_two_threads_training_their_own_models_match_single_threaded_runs():

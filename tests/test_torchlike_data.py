@@ -198,7 +198,7 @@ def test_generator_shuffles_independently_of_the_shared_state():
         ag.manual_seed(seed_shared)
         loader = DataLoader(Squares(9), batch_size=9, shuffle=True,
                             generator=np.random.default_rng(11))
-        return [b[1].data.tolist() for b in loader] + [b[1].data.tolist() for b in loader]
+        return [b[1].numpy().tolist() for b in loader] + [b[1].numpy().tolist() for b in loader]
 
     first, second = epoch_orders(0), epoch_orders(1)
     assert first == second

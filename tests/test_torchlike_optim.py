@@ -75,7 +75,7 @@ ADADELTA = [
 def test_adadelta_matches_torch_every_step(kwargs, two_groups):
     ours, theirs, opt, topt = _make(two_groups, lambda p: optim.Adadelta(p, **kwargs),
                                     lambda p: torch.optim.Adadelta(p, **kwargs))
-    start = [p.data.copy() for p in ours]
+    start = [p.numpy().copy() for p in ours]
     for step in range(100):
         _step(ours, opt, ag)
         _step(theirs, topt, torch)
@@ -98,7 +98,7 @@ def test_adadelta_update_rule_equals_torch_on_the_same_gradients(kwargs, dtype):
                                                                       requires_grad=True)
     opt, topt = optim.Adadelta([p], **kwargs), torch.optim.Adadelta([tp], **kwargs)
     for step in range(100):
-        for q, data in ((p, p.data), (tp, tp.detach().numpy())):
+        for q, data in ((p, p.numpy()), (tp, tp.detach().numpy())):
             g = (0.5 * data + np.cos(step + np.arange(data.size).reshape(data.shape))).astype(dtype)
             q.grad = ag.tensor(g) if q is p else torch.tensor(g)
         opt.step()
@@ -112,7 +112,7 @@ def test_adadelta_state_dict_resumes_the_same_trajectory():
     opt = optim.Adadelta(ours, lr=0.7)
     for _ in range(10):
         _step(ours, opt, ag)
-    saved_params, saved = [p.data.copy() for p in ours], copy.deepcopy(opt.state_dict())
+    saved_params, saved = [p.numpy().copy() for p in ours], copy.deepcopy(opt.state_dict())
     for _ in range(10):
         _step(ours, opt, ag)
     fresh = [ag.tensor(a, requires_grad=True) for a in saved_params]

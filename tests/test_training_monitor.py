@@ -33,7 +33,7 @@ def _train(model, opt, x, y, steps, monitor=None):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(loss.data.copy())
+        losses.append(loss.numpy().copy())
     return np.array(losses)
 
 
@@ -49,7 +49,7 @@ def test_recording_does_not_change_training(make_opt):
         seen = _train(watched, opt, x, y, 6)
     np.testing.assert_array_equal(seen, base)  # bit for bit
     for p, q in zip(plain.parameters(), watched.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
     assert monitor.steps == list(range(6))
 
 
@@ -62,8 +62,8 @@ def test_update_ratio_is_the_update_std_over_the_data_std():
         loss = F.cross_entropy(model(x), y)
         opt.zero_grad()
         loss.backward()
-        w = model[2].weight.data.astype(np.float64)
-        g = model[2].weight.grad.data.astype(np.float64)
+        w = model[2].weight.numpy().astype(np.float64)
+        g = model[2].weight.grad.numpy().astype(np.float64)
         opt.step()
     expected = np.std(0.05 * g) / np.std(w)  # plain SGD: the update is lr * grad
     ratios = monitor.update_ratios()
@@ -78,7 +78,7 @@ def test_activation_statistics_equal_numpy_on_the_last_training_batch():
     outs = {}
     for name, m in model.named_modules():
         if name:
-            m.register_forward_hook(lambda mod, i, o, name=name: outs.__setitem__(name, o.data))
+            m.register_forward_hook(lambda mod, i, o, name=name: outs.__setitem__(name, o.numpy()))
     monitor = TrainingMonitor(model, saturation=0.9)
     x, _ = _data()
     model(x)
@@ -101,7 +101,7 @@ def test_sigmoid_saturates_at_both_ends():
     model = nn.Sequential(nn.Linear(8, 30), nn.Sigmoid())
     monitor = TrainingMonitor(model)
     with monitor.update():
-        h = model(ag.randn(16, 8) * 5).data
+        h = model(ag.randn(16, 8) * 5).numpy()
     expected = np.mean((h < 0.03) | (h > 0.97))
     assert monitor.summary()["1"]["saturated"] == expected > 0
 
@@ -119,7 +119,7 @@ class _TwoBranches(nn.Module):
 def test_dead_units_are_zero_on_every_example():
     model = _TwoBranches()
     for lin in (model.fc, model.fc_leaky):
-        lin.bias.data[:3] = -100.0  # units 0-2 are negative on every example
+        lin.bias.numpy()[:3] = -100.0  # units 0-2 are negative on every example
     monitor = TrainingMonitor(model, modules=(nn.ReLU, nn.LeakyReLU))
     with monitor.update():
         model(ag.randn(32, 8))
@@ -130,7 +130,7 @@ def test_dead_units_are_zero_on_every_example():
 
 def test_dead_channels_of_a_conv_layer():
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU())
-    model[0].bias.data[1] = -100.0
+    model[0].bias.numpy()[1] = -100.0
     monitor = TrainingMonitor(model)
     with monitor.update():
         model(ag.randn(5, 1, 6, 6))
@@ -147,7 +147,7 @@ def test_every_and_manual_updates_and_names():
         loss.backward()
         with monitor.update():  # a hand-written SGD step
             for p in model.parameters():
-                p.data -= 0.1 * p.grad.data
+                p.data -= 0.1 * p.grad.numpy()
     assert monitor.steps == [0, 2, 4] and list(monitor.modules) == ["fc1", "act1", "out"]
     assert np.isfinite(monitor.series("act1", "saturated")).all()
     assert np.isnan(monitor.series("fc1", "dead")).all()

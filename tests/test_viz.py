@@ -203,7 +203,7 @@ def test_grad_colours_follow_the_norm_and_fade_in_a_deep_sigmoid_net():
     params = dict(model.named_parameters())
     nodes, _, _ = parse(viz.to_dot(y, params=params, show="grad"))
     colour = {n["texts"][0]: fill(n) for n in nodes.values() if "fillcolor" in n["attrs"]}
-    norms = {k: float(np.linalg.norm(p.grad.data)) for k, p in params.items()}
+    norms = {k: float(np.linalg.norm(p.grad.numpy())) for k, p in params.items()}
     for p in params:  # a larger gradient norm never gets a lighter colour
         for q in params:
             if norms[p] < norms[q]:
@@ -270,7 +270,7 @@ def test_drawing_after_backward_freed_the_arrays_keeps_none_alive():
     x = ag.randn(1000, requires_grad=True)
     h = x * 3.0
     y = (h * h).sum()
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h.numpy())
     del h
     gc.collect()
     assert ref() is not None  # the graph keeps it for backward

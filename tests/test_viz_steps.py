@@ -103,7 +103,7 @@ def test_last_frame_equals_backward_on_a_tensor_graph():
     assert set(grads) == set(named)  # leaves named as the model names its parameters
     for name, p in named.items():
         assert grads[name].shape == p.shape and grads[name].dtype == p.grad.dtype
-        np.testing.assert_allclose(grads[name], p.grad.data, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(grads[name], p.grad.numpy(), rtol=1e-6, atol=1e-9)
 
 
 def test_stepping_changes_nothing():

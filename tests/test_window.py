@@ -72,14 +72,14 @@ def test_matches_numpy(shape, window, dim, stride, dilation, dtype):
     out = _window(window, dim, stride, dilation)(x)
     expected = _numpy_windows(data, window, dim, stride, dilation)
     assert out.shape == expected.shape and out.dtype == expected.dtype
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out.numpy(), expected)
     # The gradient: every window element adds its upstream gradient into the element it read.
     seed = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ag.tensor(seed.astype(dtype)))
     read = _numpy_windows(np.arange(data.size).reshape(shape), window, dim, stride, dilation)
     by_hand = np.bincount(read.ravel(), weights=seed.ravel(), minlength=data.size)
     assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
-    np.testing.assert_allclose(x.grad.data, by_hand.reshape(shape), **TOL[dtype])
+    np.testing.assert_allclose(x.grad.numpy(), by_hand.reshape(shape), **TOL[dtype])
 
 
 @pytest.mark.parametrize("shape,window,dim,stride,dilation", _rows(ROWS))
@@ -157,10 +157,10 @@ def test_second_order_matches_torch(shape, kernel, stride, dilation):
     tcols = F.unfold(tx, kernel, dilation=dilation, stride=stride)
     (tg,) = torch.autograd.grad((tcols**3).sum(), tx, create_graph=True)
     assert g.grad_fn is not None
-    np.testing.assert_allclose(g.data, tg.detach().numpy(), **TOL[np.float64])
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), **TOL[np.float64])
     (h,) = ag.grad((g * g).sum(), x)
     (th,) = torch.autograd.grad((tg * tg).sum(), tx)
-    np.testing.assert_allclose(h.data, th.numpy(), **TOL[np.float64])
+    np.testing.assert_allclose(h.numpy(), th.numpy(), **TOL[np.float64])
 
 
 def conv2d(x, w, b, stride, padding, dilation):
