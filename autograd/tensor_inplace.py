@@ -26,16 +26,19 @@ class InplaceMethods:
 
     # ---- arithmetic -------------------------------------------------------------------
     def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-        return ops.inplace.apply_inplace(self, "add_", lambda: self + _scaled(other, alpha))
+        other = _scaled(other, alpha)
+        return ops.inplace.arithmetic(self, "add_", np.add, other, lambda: self + other)
 
     def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-        return ops.inplace.apply_inplace(self, "sub_", lambda: self - _scaled(other, alpha))
+        other = _scaled(other, alpha)
+        return ops.inplace.arithmetic(self, "sub_", np.subtract, other, lambda: self - other)
 
     def mul_(self: Tensor, other: Any) -> Tensor:
-        return ops.inplace.apply_inplace(self, "mul_", lambda: self * other)
+        return ops.inplace.arithmetic(self, "mul_", np.multiply, other, lambda: self * other)
 
     def div_(self: Tensor, other: Any) -> Tensor:
-        return ops.inplace.apply_inplace(self, "div_", lambda: self / other)
+        return ops.inplace.arithmetic(self, "div_", np.true_divide, other,
+                                      lambda: self / other)
 
     def pow_(self: Tensor, exponent: Any) -> Tensor:
         return ops.inplace.apply_inplace(self, "pow_", lambda: self**exponent)

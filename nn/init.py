@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
+import autograd as ag
 from autograd import Tensor
 from autograd.random import generator
 
@@ -41,9 +43,12 @@ def _fans(t: Tensor) -> tuple[int, int]:
     return t.shape[1] * receptive, t.shape[0] * receptive
 
 
-def _fill(t: Tensor, values: np.ndarray) -> Tensor:
-    t._data[...] = values
-    return t
+def _fill(t: Tensor, values: Any) -> Tensor:
+    """Write `values` into t in place, without recording, as torch.nn.init does: the
+    tensor's version goes up, like any in-place op's."""
+    with ag.no_grad():
+        return t.copy_(ag.tensor(values, dtype=t.dtype) if isinstance(values, np.ndarray)
+                       else values)
 
 
 def zeros_(t: Tensor) -> Tensor:

@@ -233,8 +233,12 @@ def test_a_float_result_is_not_written_into_an_int_tensor():
 
 def test_a_result_that_does_not_fit_is_refused_before_anything_changes():
     x = ag.zeros(3)
-    with pytest.raises(RuntimeError, match=r"add_: the result has shape \(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"add_: an operand of shape \(2, 3\) does not "
+                                           r"broadcast to the tensor of shape \(3,\)"):
         x.add_(ag.ones(2, 3))
+    with pytest.raises(RuntimeError, match=r"mul_: the result has shape \(2, 3\), which does "
+                                           r"not fit the tensor of shape \(3,\)"):
+        x.mul_(ag.ones(2, 3, requires_grad=True))
     assert x.tolist() == [0.0, 0.0, 0.0] and x._version == 0
 
 

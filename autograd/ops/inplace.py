@@ -41,11 +41,7 @@ def write(x: Tensor, result: Tensor, op: str, casting: str = "same_kind") -> Ten
         _snapshot_if_saved(result._node, x)
     _mark_saved_output(x)
     np.copyto(x._data, data, casting=casting)
-    INPLACE.seen = True
-    box = x._vc
-    if box is None:
-        box = x._vc = Version()
-    box.count += 1
+    _bump(x)
     if recorded:
         x._node, x._rg = result._node, True
         _rebase_views(x)
@@ -108,6 +104,49 @@ def _rebase_views(x: Tensor) -> None:
         new = rebuild(view, base)
         base._node, base._rg = new._node, True
         view = base
+
+
+def arithmetic(x: Tensor, op: str, ufunc: np.ufunc, other: Any, compute: Any) -> Tensor:
+    """`x.add_(other)` and its kin. When nothing is recorded (under `no_grad()`, or when
+    neither side requires grad: an optimizer's or a hand-written update), one numpy call
+    writes into x's memory; otherwise the recorded out-of-place op `compute()` is written
+    back, as every in-place op is."""
+    theirs = isinstance(other, Tensor) and other._rg
+    if grad_enabled() and (x._rg or theirs):
+        return apply_inplace(x, op, compute)
+    data = other._data if isinstance(other, Tensor) else other
+    if not isinstance(data, int | float | np.ndarray):  # a list: numpy's array of it
+        data = np.asarray(data)
+    if isinstance(data, np.ndarray) and _broadcast(data.shape, x._data.shape) != x._data.shape:
+        raise RuntimeError(f"{op}: an operand of shape {data.shape} does not broadcast to the "
+                           f"tensor of shape {x._data.shape} written in place")
+    if not x._data.flags.writeable:
+        raise RuntimeError(f"{op}: the tensor's memory is read-only (a broadcast view); write "
+                           "to a .clone() instead")
+    _mark_saved_output(x)
+    try:
+        ufunc(x._data, data, out=x._data, casting="same_kind")
+    except TypeError:  # numpy's UFuncTypeError: a float result into an int tensor
+        result = np.result_type(x._data, data)
+        raise RuntimeError(f"{op}: result type {result} can't be cast to the desired output "
+                           f"type {x._data.dtype}") from None
+    _bump(x)
+    return x
+
+
+def _broadcast(a: tuple, b: tuple) -> tuple | None:
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None
+
+
+def _bump(x: Tensor) -> None:
+    INPLACE.seen = True
+    box = x._vc
+    if box is None:
+        box = x._vc = Version()
+    box.count += 1
 
 
 def apply_inplace(x: Tensor, op: str, compute: Any, casting: str = "same_kind") -> Tensor:
