@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import ShapeError
-from .function import _FREED_MESSAGE, INPLACE, Function, check_versions
+from .function import _FREED_MESSAGE, LAST_WRITE, Function, check_versions
 from .grad_mode import backward_mode, restore_mode
 from .hooks import RetainGrad
 from .tensor import Tensor, _make
@@ -148,7 +148,7 @@ def run_backward(
             grad = grads.pop(node)
             if node.saved is None:  # (no local name for it: release_saved must free it)
                 raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
-            if INPLACE.seen and node.saved:
+            if node.seq < LAST_WRITE.seq and node.saved:  # written to since it was recorded
                 check_versions(node)
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, retained)

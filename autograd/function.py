@@ -74,7 +74,6 @@ class Function:
                  "value", "grad_value", "grad_norm", "scope", "__dict__")
 
     builtin = False  # a VJP of this package's own ops: its new arrays are the engine's to reuse
-    versions = None  # saved tensors' versions, recorded once an in-place op has run anywhere
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -184,46 +183,44 @@ def _link(ctx: Function, parents: tuple, out: Any) -> Any:
     scope = module_scope()
     if scope is not None:
         ctx.scope = scope
-    if INPLACE.seen and ctx.saved:  # only then can a saved tensor be past version 0
-        ctx.versions = tuple([_version_of(s) for s in ctx.saved])
     out._node = ctx
     out._rg = True
     return out
 
 
-class _InplaceSeen:
-    """Whether any in-place op has run in this process: until one has, every saved tensor is
-    at version 0 and nodes need not record versions (one attribute read per op)."""
+class _LastWrite:
+    """The recording number (`seq`) of the latest in-place write anywhere: a node recorded
+    after it saved nothing that has changed since, so backward checks only older nodes."""
 
-    __slots__ = ("seen",)
+    __slots__ = ("seq",)
 
     def __init__(self) -> None:
-        self.seen = False
+        self.seq = -1
 
 
-INPLACE = _InplaceSeen()
-
-
-def _version_of(saved: Any) -> int:
-    vc = saved._vc if isinstance(saved, Tensor | _SavedOutput) else None
-    return 0 if vc is None else vc.count
+LAST_WRITE = _LastWrite()
 
 
 def check_versions(node: Function) -> None:
-    """Raise PyTorch's error when a tensor `node` saved was changed in place since."""
-    then = node.versions
-    for i, s in enumerate(node.saved):
-        now = _version_of(s)
-        expected = 0 if then is None else then[i]
-        if now != expected:
+    """Raise PyTorch's error when a tensor `node` saved was changed in place after `node`
+    was recorded (each write notes its number on the version counter it bumped)."""
+    for s in node.saved:
+        box = s._vc if isinstance(s, Tensor | _SavedOutput) else None
+        if box is not None and box.writes and box.writes[-1] > node.seq:
+            later = sum(1 for w in box.writes if w > node.seq)
             what = (f"a tensor of shape {s._data.shape}" if isinstance(s, Tensor)
                     else f"its output (shape {s._data.shape})")
             raise RuntimeError(
                 f"backward: one of the variables needed for gradient computation has been "
                 f"modified by an inplace operation: {what}, saved by {node!r}, is at version "
-                f"{now}; expected version {expected} instead. Hint: do the in-place change "
-                "after backward(), or on a .clone()"
+                f"{box.count}; expected version {box.count - later} instead. Hint: do the "
+                "in-place change after backward(), or on a .clone()"
             )
+
+
+def next_seq() -> int:
+    """A new recording number: nodes and in-place writes share one order."""
+    return next(_sequence)
 
 
 def operator(cls: type[Function], reflected: bool = False) -> Callable[[Any, Any], Any]:

@@ -34,12 +34,20 @@ def _make(data: np.ndarray, node: Any = None) -> Tensor:
 
 class Version:
     """How often a tensor's memory was changed in place: one counter for a tensor and all
-    its views, made by the first view or in-place op (a tensor without one is at 0)."""
+    its views, made by the first view or in-place op (a tensor without one is at 0), with
+    the recording numbers of its last few writes (see `function.check_versions`)."""
 
-    __slots__ = ("count",)
+    __slots__ = ("count", "writes")
 
     def __init__(self) -> None:
         self.count = 0
+        self.writes: list[int] = []
+
+    def bump(self, seq: int) -> None:
+        self.count += 1
+        self.writes.append(seq)
+        if len(self.writes) > 8:
+            del self.writes[0]
 
 
 def _view_of(out: Tensor, base: Tensor, rebuild: Callable | None) -> Tensor:

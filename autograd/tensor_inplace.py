@@ -48,16 +48,17 @@ class InplaceMethods:
 
     # `x += y` and friends are the methods above; `x @= w` rebinds x, as in PyTorch.
     def __iadd__(self: Tensor, other: Any) -> Tensor:
-        return self.add_(other)
+        return ops.inplace.arithmetic(self, "add_", np.add, other, lambda: self + other)
 
     def __isub__(self: Tensor, other: Any) -> Tensor:
-        return self.sub_(other)
+        return ops.inplace.arithmetic(self, "sub_", np.subtract, other, lambda: self - other)
 
     def __imul__(self: Tensor, other: Any) -> Tensor:
-        return self.mul_(other)
+        return ops.inplace.arithmetic(self, "mul_", np.multiply, other, lambda: self * other)
 
     def __itruediv__(self: Tensor, other: Any) -> Tensor:
-        return self.div_(other)
+        return ops.inplace.arithmetic(self, "div_", np.true_divide, other,
+                                      lambda: self / other)
 
     def __ipow__(self: Tensor, other: Any) -> Tensor:
         return self.pow_(other)

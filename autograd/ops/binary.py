@@ -15,7 +15,7 @@ import numpy as np
 
 from ..dtypes import fix_result_dtype, float32, float64
 from ..errors import broadcast_error, int_overflow_error
-from ..function import Function, _new, _SavedOutput
+from ..function import Function, _new, _NullCtx, _SavedOutput
 from ..tensor import Tensor, _make, _operand
 from .layout import allocate
 from .unary import _const, log
@@ -62,7 +62,7 @@ def binary_forward(ufunc: np.ufunc, op: str,
         out._data = r
         out.grad = out._node = out._hooks = out._vc = out._view = None
         out._rg = False
-        if save is not None:
+        if save is not None and ctx.__class__ is not _NullCtx:  # a node is being recorded
             save(ctx, a, b, out)
         return out
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import INPLACE, _SavedOutput
+from ..function import LAST_WRITE, _SavedOutput, next_seq
 from ..grad_mode import grad_enabled
 from ..tensor import Tensor, Version, _make
 from .binary import where
@@ -90,7 +90,7 @@ def _mark_saved_output(x: Tensor) -> None:
         for s in (node.saved or ()) if node is not None else ():
             if s.__class__ is _SavedOutput and np.may_share_memory(s._data, x._data):
                 s._vc = s._vc or Version()
-                s._vc.count += 1
+                s._vc.bump(next_seq())
         t = t._view[0] if t._view is not None else None
 
 
@@ -117,19 +117,21 @@ def arithmetic(x: Tensor, op: str, ufunc: np.ufunc, other: Any, compute: Any) ->
     data = other._data if isinstance(other, Tensor) else other
     if not isinstance(data, int | float | np.ndarray):  # a list: numpy's array of it
         data = np.asarray(data)
-    if isinstance(data, np.ndarray) and _broadcast(data.shape, x._data.shape) != x._data.shape:
+    mine = x._data
+    if data.__class__ is np.ndarray and data.shape != mine.shape and (
+            _broadcast(data.shape, mine.shape) != mine.shape):
         raise RuntimeError(f"{op}: an operand of shape {data.shape} does not broadcast to the "
-                           f"tensor of shape {x._data.shape} written in place")
-    if not x._data.flags.writeable:
-        raise RuntimeError(f"{op}: the tensor's memory is read-only (a broadcast view); write "
-                           "to a .clone() instead")
-    _mark_saved_output(x)
+                           f"tensor of shape {mine.shape} written in place")
+    if x._node is not None or x._view is not None:
+        _mark_saved_output(x)
     try:
-        ufunc(x._data, data, out=x._data, casting="same_kind")
+        ufunc(mine, data, out=mine, casting="same_kind")
     except TypeError:  # numpy's UFuncTypeError: a float result into an int tensor
-        result = np.result_type(x._data, data)
-        raise RuntimeError(f"{op}: result type {result} can't be cast to the desired output "
-                           f"type {x._data.dtype}") from None
+        raise RuntimeError(f"{op}: result type {np.result_type(mine, data)} can't be cast to "
+                           f"the desired output type {mine.dtype}") from None
+    except ValueError:  # numpy refuses to write a read-only (broadcast) array
+        raise RuntimeError(f"{op}: the tensor's memory is read-only (a broadcast view); write "
+                           "to a .clone() instead") from None
     _bump(x)
     return x
 
@@ -142,11 +144,11 @@ def _broadcast(a: tuple, b: tuple) -> tuple | None:
 
 
 def _bump(x: Tensor) -> None:
-    INPLACE.seen = True
+    seq = LAST_WRITE.seq = next_seq()
     box = x._vc
     if box is None:
         box = x._vc = Version()
-    box.count += 1
+    box.bump(seq)
 
 
 def apply_inplace(x: Tensor, op: str, compute: Any, casting: str = "same_kind") -> Tensor:
