@@ -18,7 +18,7 @@ from autograd.ops.special import erf
 from autograd.random import generator
 
 from .embedding import embedding, one_hot
-from .losses import (
+from .loss_functions import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,

@@ -1,4 +1,4 @@
-"""Loss modules: thin wrappers over `nn.functional`'s losses."""
+"""Loss modules (as torch.nn.modules.loss): thin wrappers over loss_functions.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from autograd import Tensor
 
-from . import losses
+from . import loss_functions
 from .module import Module
 
 
@@ -26,12 +26,12 @@ class _Loss(Module):
 
 class MSELoss(_Loss):
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.mse_loss(x, target, self.reduction)
+        return loss_functions.mse_loss(x, target, self.reduction)
 
 
 class L1Loss(_Loss):
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.l1_loss(x, target, self.reduction)
+        return loss_functions.l1_loss(x, target, self.reduction)
 
 
 class NLLLoss(_Loss):
@@ -41,7 +41,7 @@ class NLLLoss(_Loss):
         self.weight, self.ignore_index = weight, ignore_index
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.nll_loss(x, target, self.weight, self.ignore_index, self.reduction)
+        return loss_functions.nll_loss(x, target, self.weight, self.ignore_index, self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
@@ -54,7 +54,7 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = label_smoothing
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.cross_entropy(x, target, self.weight, self.ignore_index, self.reduction,
+        return loss_functions.cross_entropy(x, target, self.weight, self.ignore_index, self.reduction,
                                     self.label_smoothing)
 
 
@@ -64,7 +64,7 @@ class BCELoss(_Loss):
         self.weight = weight
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.binary_cross_entropy(x, target, self.weight, self.reduction)
+        return loss_functions.binary_cross_entropy(x, target, self.weight, self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -74,7 +74,7 @@ class BCEWithLogitsLoss(_Loss):
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.binary_cross_entropy_with_logits(x, target, self.weight, self.reduction,
+        return loss_functions.binary_cross_entropy_with_logits(x, target, self.weight, self.reduction,
                                                        self.pos_weight)
 
 
@@ -88,7 +88,7 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.smooth_l1_loss(x, target, self.reduction, self.beta)
+        return loss_functions.smooth_l1_loss(x, target, self.reduction, self.beta)
 
 
 class HuberLoss(_Loss):
@@ -101,4 +101,4 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return losses.huber_loss(x, target, self.reduction, self.delta)
+        return loss_functions.huber_loss(x, target, self.reduction, self.delta)
