@@ -54,8 +54,8 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = label_smoothing
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return loss_functions.cross_entropy(x, target, self.weight, self.ignore_index, self.reduction,
-                                    self.label_smoothing)
+        return loss_functions.cross_entropy(x, target, self.weight, self.ignore_index,
+                                            self.reduction, self.label_smoothing)
 
 
 class BCELoss(_Loss):
@@ -74,8 +74,8 @@ class BCEWithLogitsLoss(_Loss):
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, x: Tensor, target: Any) -> Tensor:
-        return loss_functions.binary_cross_entropy_with_logits(x, target, self.weight, self.reduction,
-                                                       self.pos_weight)
+        return loss_functions.binary_cross_entropy_with_logits(
+            x, target, self.weight, self.reduction, self.pos_weight)
 
 
 class SmoothL1Loss(_Loss):
