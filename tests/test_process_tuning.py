@@ -82,3 +82,16 @@ print(json.dumps([applied, gc.get_threshold() == default]))
     applied, collector_untouched = json.loads(_run(code))
     assert applied == {"malloc": True, "collector": False}
     assert collector_untouched
+
+
+def test_the_demo_the_bench_and_every_notebook_opt_in_by_name():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for script in ("examples/train_digits.py", "benchmarks/run.py"):
+        assert "tune_process()" in (root / script).read_text(encoding="utf-8"), script
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        first = next(c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                     if c["cell_type"] == "code")
+        assert "ag.tune_process()" in "".join(first["source"]), path.name
