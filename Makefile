@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo bench notebooks install install-examples dot clean
+.PHONY: test demo bench notebooks outputs install install-examples dot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,14 @@ notebooks: install dot
 	$(PY) -m pip install -q jupyterlab
 	$(VENV)/bin/jupyter lab notebooks/
 
-# Speed against PyTorch CPU, both engines in one interleaved run (see benchmarks/run.py).
+# Re-execute every notebook in place and redraw docs/ figures (after a library change).
+outputs: install dot
+	$(PY) tools/execute_notebooks.py
+
+# Speed against PyTorch CPU, both engines in one interleaved run (see benchmarks/run.py);
+# `make bench BENCH_ARGS=--untuned` runs chainrule without autograd.tune_process().
 bench: install
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
