@@ -29,8 +29,26 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 from .ops import inplace as _inplace  # noqa: F401 (the in-place methods' mechanism)
 from .ops.binary import maximum, minimum, where
+from .ops.cumulative import cumsum
+from .ops.einsum import einsum
 from .ops.extremes import amax, amin, argmax, argmin, max, min
+from .ops.functional import (
+    Size,
+    bmm,
+    histc,
+    is_tensor,
+    log2,
+    log10,
+    masked_fill,
+    mm,
+    numel,
+    pow,
+    softmax,
+    tril,
+    triu,
+)
 from .ops.linalg import matmul
+from .ops.norms import norm
 from .ops.reduce import log_softmax, logsumexp, mean, std, sum, var
 from .ops.shape import (
     broadcast_to,
@@ -46,6 +64,8 @@ from .ops.shape import (
     unsqueeze,
 )
 from .ops.smooth import softplus
+from .ops.sorting import argsort, sort, topk
+from .ops.tiling import chunk, split
 from .ops.unary import abs, clamp, clip, cos, exp, log, log1p, relu, sigmoid, sin, sqrt, tanh
 from .ops.window import sliding_window_view
 from .process_tuning import tune_process
@@ -63,4 +83,9 @@ __all__ = [
     "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "softplus",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "tune_process",
     "unsqueeze", "var", "viz", "viz_steps", "where", "zeros", "zeros_like",
+]
+__all__ += [
+    "Size", "argsort", "bmm", "chunk", "cumsum", "einsum", "histc", "is_tensor", "log10",
+    "log2", "masked_fill", "mm", "norm", "numel", "pow", "softmax", "sort", "split", "topk",
+    "tril", "triu",
 ]

@@ -134,3 +134,108 @@ class TensorMethods:
     def sum_to_size(self, *size: Any) -> Tensor:
         """Sum a broadcast tensor back to `size` (the one place broadcasting is undone)."""
         return ops.reduce.sum_to_size(self, *size)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return ops.shape.reshape(self, other.shape)
+
+    reshape_as = view_as
+
+    def t(self) -> Tensor:
+        return ops.functional.t(self)
+
+    def contiguous(self) -> Tensor:
+        """Self when C-contiguous, else a C-contiguous copy (differentiable, as a clone)."""
+        return self if self._data.flags.c_contiguous else ops.unary.Clone.apply(self)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return ops.tiling.repeat(self, *sizes)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops.tiling.chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops.tiling.split(self, split_size_or_sections, dim)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return ops.functional.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return ops.functional.triu(self, diagonal)
+
+    # ---- PyTorch's method aliases and further ops ----------------------------------------
+    def eq(self, other: Any) -> Tensor:
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        return self != other
+
+    def gt(self, other: Any) -> Tensor:
+        return self > other  # type: ignore[operator]
+
+    def lt(self, other: Any) -> Tensor:
+        return self < other  # type: ignore[operator]
+
+    def ge(self, other: Any) -> Tensor:
+        return self >= other  # type: ignore[operator]
+
+    def le(self, other: Any) -> Tensor:
+        return self <= other  # type: ignore[operator]
+
+    def pow(self, exponent: Any) -> Tensor:
+        return ops.functional.pow(self, exponent)
+
+    def square(self) -> Tensor:
+        return self * self  # type: ignore[operator]
+
+    def log10(self) -> Tensor:
+        return ops.functional.log10(self)
+
+    def log2(self) -> Tensor:
+        return ops.functional.log2(self)
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        return ops.functional.mm(self, mat2)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        return ops.functional.bmm(self, mat2)
+
+    def softmax(self, dim: int) -> Tensor:
+        return ops.functional.softmax(self, dim)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return ops.functional.masked_fill(self, mask, value)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+             dtype: Any = None) -> Tensor:
+        return ops.norms.norm(self, p, dim, keepdim, dtype)
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return ops.cumulative.cumsum(self, dim, dtype=dtype)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return ops.sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return ops.sorting.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return ops.sorting.topk(self, k, dim, largest, sorted)
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    # ---- Python protocols -------------------------------------------------------------
+    def __index__(self) -> int:
+        """A one-element integer (or bool) tensor as a list index, as PyTorch."""
+        d = self._data
+        if d.dtype.kind not in "biu" or d.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            f"index (got dtype {d.dtype}, shape {d.shape})")
+        return int(d.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (`f'{loss:.4f}'`); others only with an empty
+        spec (as repr), as PyTorch."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
