@@ -7,21 +7,42 @@ own virtual environment (the Makefile does) so the two never meet.
 from . import viz, viz_steps
 from .creation import (
     arange,
+    empty,
     eye,
     from_numpy,
     full,
+    full_like,
     linspace,
+    multinomial,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
+from .device import (
+    accelerator,
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
 from .dtypes import bool_ as bool
-from .dtypes import float16, float32, float64, int32, int64
+from .dtypes import float16, float32, float64, int8, int16, int32, int64, uint8
+from .dtypes import float16 as half
+from .dtypes import float32 as float
+from .dtypes import float64 as double
+from .dtypes import int16 as short
+from .dtypes import int32 as int
+from .dtypes import int64 as long
 from .engine import grad
 from .errors import ShapeError
 from .function import Function
@@ -69,7 +90,7 @@ from .ops.tiling import chunk, split
 from .ops.unary import abs, clamp, clip, cos, exp, log, log1p, relu, sigmoid, sin, sqrt, tanh
 from .ops.window import sliding_window_view
 from .process_tuning import tune_process
-from .random import manual_seed
+from .random import Generator, manual_seed
 from .serialization import load, save
 from .tensor import Tensor
 
@@ -83,6 +104,11 @@ __all__ = [
     "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "sliding_window_view", "softplus",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "tune_process",
     "unsqueeze", "var", "viz", "viz_steps", "where", "zeros", "zeros_like",
+]
+__all__ += [
+    "Generator", "accelerator", "backends", "cuda", "device", "double", "empty", "float",
+    "full_like", "get_default_device", "half", "int", "int8", "int16", "long", "multinomial",
+    "rand_like", "randint_like", "randn_like", "randperm", "set_default_device", "short", "uint8",
 ]
 __all__ += [
     "Size", "argsort", "bmm", "chunk", "cumsum", "einsum", "histc", "is_tensor", "log10",

@@ -13,8 +13,17 @@ float64 = np.dtype(np.float64)
 float16 = np.dtype(np.float16)
 int64 = np.dtype(np.int64)
 int32 = np.dtype(np.int32)
+int16 = np.dtype(np.int16)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 default_float = float32
+
+# PyTorch's legacy type names, as `Tensor.type()` gives and accepts them.
+TENSOR_TYPES = {float32: "torch.FloatTensor", float64: "torch.DoubleTensor",
+                float16: "torch.HalfTensor", int64: "torch.LongTensor", int32: "torch.IntTensor",
+                int16: "torch.ShortTensor", int8: "torch.CharTensor", uint8: "torch.ByteTensor",
+                bool_: "torch.BoolTensor"}
 
 
 def to_array(data: Any, dtype: Any = None, copy: bool = True, op: str = "tensor") -> np.ndarray:

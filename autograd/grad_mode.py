@@ -50,14 +50,26 @@ class _GradModeGuard:
         return wrapper
 
 
-class no_grad(_GradModeGuard):
-    """Ops inside `with no_grad():` (or a function decorated `@no_grad()`) record no graph."""
+class _BareDecorator(_GradModeGuard):
+    """A guard that also decorates without parentheses: `@no_grad` as well as `@no_grad()`."""
+
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        guard = super().__new__(cls)
+        return guard if fn is None else guard(fn)
+
+    def __init__(self, fn: Callable[..., Any] | None = None) -> None:
+        pass
+
+
+class no_grad(_BareDecorator):
+    """Ops inside `with no_grad():` (or a function decorated `@no_grad` or `@no_grad()`)
+    record no graph."""
 
     _target = False
 
 
-class enable_grad(_GradModeGuard):
-    """Turn graph recording back on inside a `no_grad` block."""
+class enable_grad(_BareDecorator):
+    """Turn graph recording back on inside a `no_grad` block (also `@enable_grad`)."""
 
     _target = True
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtypes, ops
 from .hooks import RemovableHandle, RetainGrad
+from .tensor_conversions import ConversionMethods, to_args
 from .tensor_inplace import InplaceMethods
 from .tensor_methods import TensorMethods
 
@@ -71,7 +72,7 @@ def _operand(x: Any) -> Any:
     return Tensor(x)
 
 
-class Tensor(TensorMethods, InplaceMethods):
+class Tensor(TensorMethods, InplaceMethods, ConversionMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data`; Python floats become
@@ -216,10 +217,17 @@ class Tensor(TensorMethods, InplaceMethods):
         """A tensor sharing this one's data and version counter, cut from the graph."""
         return _view_of(_make(self._data), self, None)
 
-    def to(self, dtype: Any) -> Tensor:
-        """Cast to `dtype` (differentiable); returns self when the dtype already matches."""
-        dtype = np.dtype(dtype)
-        return self if dtype == self._data.dtype else ops.unary.Cast.apply(self, dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast (differentiable), in PyTorch's forms: `to(dtype)`, `to(device)`, `to(device,
+        dtype)`, `to(other)`, keywords `dtype device non_blocking copy` (the CPU only);
+        returns self when nothing changes and `copy` is False."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], np.dtype):
+            dtype, copy = args[0], False
+        else:
+            dtype, copy = to_args(args, kwargs, "to")
+        if dtype is None or dtype == self._data.dtype:
+            return ops.unary.Clone.apply(self) if copy else self
+        return ops.unary.Cast.apply(self, dtype)
 
     astype = to
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from autograd import Tensor
+from autograd.random import Generator as _Generator
 from autograd.random import generator as _shared_generator
 
 
@@ -91,6 +92,8 @@ def _rng(gen: Any, op: str) -> np.random.Generator:
         return _shared_generator()
     if isinstance(gen, np.random.Generator):
         return gen
+    if isinstance(gen, _Generator):
+        return gen._rng
     held = [v for v in getattr(gen, "__dict__", {}).values() if isinstance(v, np.random.Generator)]
     if len(held) == 1:
         return held[0]

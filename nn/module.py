@@ -10,6 +10,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 from autograd.tensor import RemovableHandle
+from autograd.tensor_conversions import to_args
 from autograd.viz_recording import enter_module, exit_module
 
 from .hooks import BackwardHookState
@@ -205,15 +206,29 @@ class Module:
             p.requires_grad = requires_grad
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating-point parameters and buffers to `dtype`, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Cast floating-point parameters and buffers in place, in PyTorch's forms: `to(dtype)`,
+        `to(device)`, `to(device, dtype)`, `to(tensor)` and keywords (the CPU only)."""
+        dtype, _ = to_args(args, kwargs, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
+        if dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: only floating point dtypes are "
+                            f"accepted, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
             if t._data.dtype.kind == "f":
                 t._data = t._data.astype(dtype)
                 if t.grad is not None:
                     t.grad = ag.Tensor(t.grad._data.astype(dtype))
         return self
+
+    def cpu(self) -> Module:
+        """The module itself (it is on the CPU already)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises: chainrule runs on the CPU only."""
+        return self.to("cuda" if device is None else device)
 
     def float(self) -> Module:
         return self.to(np.float32)
