@@ -7,6 +7,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 
@@ -41,6 +44,7 @@ METHODS = [
     OpCase("norm_1", lambda a: a.norm(p=1, dim=-1), lambda a: a.norm(p=1, dim=-1), ND),
     OpCase("norm_3", lambda a: a.norm(p=3, dim=0), lambda a: a.norm(p=3, dim=0), ND),
     OpCase("norm_1p5", lambda a: a.norm(p=1.5), lambda a: a.norm(p=1.5), ND),
+    OpCase("norm_0p5", lambda a: a.norm(p=0.5, dim=1), lambda a: a.norm(p=0.5, dim=1), ND),
     OpCase("norm_inf", lambda a: a.norm(p=math.inf, dim=1), lambda a: a.norm(p=math.inf, dim=1),
            ND),
     OpCase("norm_neg_inf", lambda a: a.norm(p=-math.inf), lambda a: a.norm(p=-math.inf), ND),
@@ -91,6 +95,9 @@ KINKS = [
     OpCase("norm_zero_row", lambda a: a.norm(dim=1), lambda a: a.norm(dim=1),
            data=[[[0.0, 0.0], [3.0, 4.0]]]),
     OpCase("norm_3_zero", lambda a: a.norm(3), lambda a: a.norm(3), data=[[0.0, 0.0]]),
+    OpCase("norm_p_zero_entry", lambda a: a.norm(1.5, dim=1) + a.norm(0.5, dim=1),
+           lambda a: a.norm(1.5, dim=1) + a.norm(0.5, dim=1),
+           data=[[[0.0, 2.0, -1.0], [0.0, 0.0, 0.0]]]),
     OpCase("norm_1_zero", lambda a: a.norm(1), lambda a: a.norm(1), data=[[0.0, 1.0]]),
     OpCase("norm_inf_ties", lambda a: a.norm(math.inf, dim=1), lambda a: a.norm(math.inf, dim=1),
            data=[[[1.0, -3.0, 3.0], [3.0, 0.0, 2.0]]]),
@@ -100,8 +107,8 @@ KINKS = [
            lambda a: a.sort(descending=True).values, data=[[1.0, 2.0, 2.0, 1.0, 2.0]]),
     OpCase("tril_inf", lambda a: a.tril(), lambda a: a.tril(), data=[[[1.0, np.inf], [2.0, 3.0]]]),
 ]
-NO_GRADCHECK = {"norm_zero", "norm_zero_row", "norm_3_zero", "norm_1_zero", "norm_inf_ties",
-                "norm_neg_inf_zero", "sort_ties", "tril_inf"}
+NO_GRADCHECK = {"norm_zero", "norm_zero_row", "norm_3_zero", "norm_p_zero_entry", "norm_1_zero",
+                "norm_inf_ties", "norm_neg_inf_zero", "sort_ties", "tril_inf"}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -281,3 +288,29 @@ def test_format_of_a_tensor_with_dims_as_torch():
     for m in (ag, torch):
         with pytest.raises(TypeError, match="unsupported format string"):
             "{:.2f}".format(m.tensor([1.5]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=3),
+                  elements=st.floats(-10, 10)),
+       st.lists(st.integers(0, 3), min_size=3, max_size=4))
+def test_repeat_is_numpy_tile_and_its_gradient_counts_copies(x, reps):
+    t = ag.tensor(x, requires_grad=True)
+    out = t.repeat(*reps)
+    np.testing.assert_array_equal(out.numpy(), np.tile(x, reps))
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), np.full(x.shape, float(np.prod(reps))))
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
+                  elements=st.floats(-10, 10)), st.integers(1, 6), st.data())
+def test_chunks_and_splits_cat_back_and_sort_agrees_with_numpy(x, n, data):
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    t = ag.tensor(x)
+    for pieces in (t.chunk(n, dim), t.split(n, dim)):
+        np.testing.assert_array_equal(ag.cat(list(pieces), dim).numpy(), x)
+    values, indices = t.sort(dim, descending=True)
+    np.testing.assert_array_equal(values.numpy(), -np.sort(-x, axis=dim))
+    np.testing.assert_array_equal(np.take_along_axis(x, indices.numpy(), dim), values.numpy())
+    np.testing.assert_allclose(t.cumsum(dim).numpy(), np.cumsum(x, axis=dim))

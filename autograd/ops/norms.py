@@ -19,7 +19,7 @@ from .unary import _const
 
 class PNorm(Function):
     """(sum |x|^p)^(1/p) over `dims`; its gradient is grad * sign(x) |x|^(p-1) / norm^(p-1),
-    and 0 where the norm is 0."""
+    and 0 where x or the norm is 0, as PyTorch."""
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
@@ -43,7 +43,9 @@ class PNorm(Function):
         scale = where(zero, 0.0, grad.reshape(ctx.kept) / safe ** (p - 1))
         if p == 2:
             return x * scale, None, None, None
-        return x * x.abs() ** (p - 2) * scale, None, None, None
+        sign = _const(np.sign(x._data))  # 0 at x = 0: torch's gradient there, for every p
+        magnitude = where(_const(x._data == 0), 1.0, x.abs())  # no 0 ** negative below
+        return sign * magnitude ** (p - 1) * scale, None, None, None
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
