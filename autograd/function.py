@@ -9,6 +9,7 @@ dropping the output frees it.
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any, Callable
 
 from .grad_mode import frees_saved, grad_enabled, no_grad
@@ -168,6 +169,48 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()}Backward0>"
+
+    class AccumulateGrad:
+        """What `next_functions` shows for a leaf that requires grad: `.variable` is the leaf
+        (one object per leaf while it is referenced, as in PyTorch)."""
+
+        __slots__ = ("variable", "__weakref__")
+        next_functions = ()
+        _of: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+        def __init__(self, variable: Any) -> None:
+            self.variable = variable
+
+        @staticmethod
+        def name() -> str:
+            return "torch::autograd::AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's graph links: one `(node, 0)` per forward input, the node that made it, an
+        `AccumulateGrad` for a leaf that requires grad, or None for an input needing none.
+        Trailing inputs needing none (`dim`, `keepdim`, ...: no tensors in PyTorch) are left
+        out, except for a two-operand op's second operand (`x * 2` lists `(None, 0)`). Kept on
+        the node, so a leaf has one `AccumulateGrad` while its graph lives."""
+        kept = self.__dict__.get("_next_functions")
+        if kept is not None:
+            return kept
+        parents = self.parents
+        if not type(self).__module__.endswith(".ops.binary"):
+            n = len(parents)
+            while n > 1 and parents[n - 1] is None:
+                n -= 1
+            parents = parents[:n]
+        out = []
+        for p in parents:
+            if isinstance(p, Tensor):
+                acc = Function.AccumulateGrad._of.get(id(p))
+                if acc is None or acc.variable is not p:
+                    acc = Function.AccumulateGrad._of[id(p)] = Function.AccumulateGrad(p)
+                p = acc
+            out.append((p, 0))
+        self.__dict__["_next_functions"] = out = tuple(out)
+        return out
 
 
 def _link(ctx: Function, parents: tuple, out: Any) -> Any:
