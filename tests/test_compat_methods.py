@@ -186,6 +186,20 @@ def test_topk_ties_take_the_first_positions():
     assert ours.indices.tolist() == [1, 2]
 
 
+@pytest.mark.parametrize("call", [lambda t: t.topk(0), lambda t: t.topk(1), lambda t: t.sort(),
+                                  lambda t: t.sort(0, descending=True)])
+def test_sort_and_topk_of_a_0d_tensor_as_torch(call):
+    ours, theirs = call(ag.tensor(3.0)), call(torch.tensor(3.0))
+    assert ours.values.shape == tuple(theirs.values.shape) == ()
+    assert ours.values.item() == theirs.values.item() and ours.indices.item() == 0
+
+
+def test_round_is_refused_as_torch():
+    for m in (ag, torch):
+        with pytest.raises(TypeError, match="__round__"):
+            round(m.tensor(1.5))
+
+
 def test_results_unpack_and_name_their_fields():
     values, indices = ag.tensor([3.0, 1.0, 2.0]).sort()
     assert values.tolist() == [1.0, 2.0, 3.0] and indices.tolist() == [1, 2, 0]

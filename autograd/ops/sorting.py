@@ -78,9 +78,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not isinstance(k, int | np.integer) or not 0 <= k <= n:
         raise IndexError(f"topk: k ({k!r}) is out of range for dimension {dim} of size {n} "
                          f"(shape {input.shape})")
-    if input.ndim == 0:
-        return TopKResult(_take(input, None, d) if k else input.reshape(-1)[:0],
-                          _make(np.zeros((), np.int64)) if k else _make(np.zeros(0, np.int64)))
+    if input.ndim == 0:  # k = 0 gives the value too, as PyTorch
+        return TopKResult(_take(input, None, d), _make(np.zeros((), np.int64)))
     idx = _order(input._data, d, largest)
     idx = np.take(idx, np.arange(k), axis=d)
     return TopKResult(_take(input, idx, d), _make(idx.astype(np.int64)))
