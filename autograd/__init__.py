@@ -14,6 +14,7 @@ from .creation import (
     full_like,
     linspace,
     multinomial,
+    normal,
     ones,
     ones_like,
     rand,
@@ -108,7 +109,8 @@ __all__ = [
 __all__ += [
     "Generator", "accelerator", "backends", "cuda", "device", "double", "empty", "float",
     "full_like", "get_default_device", "half", "int", "int8", "int16", "long", "multinomial",
-    "rand_like", "randint_like", "randn_like", "randperm", "set_default_device", "short", "uint8",
+    "normal", "rand_like", "randint_like", "randn_like", "randperm", "set_default_device",
+    "short", "uint8",
 ]
 __all__ += [
     "Size", "argsort", "bmm", "chunk", "cumsum", "einsum", "histc", "is_tensor", "log10",

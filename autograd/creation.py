@@ -234,3 +234,27 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False,
             positive, rows, 1.0), np.inf)
         out = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
     return _make(out.astype(np.int64).reshape(*w.shape[:-1], num_samples))
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = None,
+           dtype: Any = None, device: Any = None) -> Tensor:
+    """Normal draws with elementwise `mean` and `std` (tensors broadcast; floats need `size`).
+
+    As in PyTorch, gradients do not flow to `mean` and `std`; the result requires no grad."""
+    _check_device(device, "normal")
+    m = mean._data if isinstance(mean, Tensor) else np.asarray(mean, dtype=np.float64)
+    s = std._data if isinstance(std, Tensor) else np.asarray(std, dtype=np.float64)
+    if np.any(s < 0):
+        raise RuntimeError(f"normal: expected std >= 0, found std {s.min()}")
+    tensors = [t._data.dtype for t in (mean, std) if isinstance(t, Tensor)]
+    if size is not None:
+        shape = _shape((size,) if isinstance(size, int) else tuple(size), "normal")
+    elif tensors:
+        shape = np.broadcast_shapes(m.shape, s.shape)
+    else:
+        raise TypeError("normal: with float mean and std, pass size= (the shape to draw)")
+    dtype = np.dtype(dtype or (np.result_type(*tensors) if tensors else dtypes.default_float))
+    if dtype.kind != "f":
+        raise TypeError(f"normal: expected a floating point dtype, got {dtype}")
+    z = numpy_generator(generator, "normal").standard_normal(shape)
+    return _make((m + s * z).astype(dtype))

@@ -21,6 +21,9 @@ DRAWS = [
      lambda m, g: m.multinomial(m.tensor([1.0, 0.0, 3.0]), 5, replacement=True, generator=g)),
     ("rand_like", lambda m, g: m.rand_like(m.ones(2, 2, dtype=m.float64), generator=g)),
     ("randn_like", lambda m, g: m.randn_like(m.ones(3), generator=g)),
+    ("normal floats", lambda m, g: m.normal(2.0, 3.0, (4,), generator=g)),
+    ("normal tensors", lambda m, g: m.normal(m.zeros(2, 3, dtype=m.float64), m.ones(3),
+                                             generator=g)),
 ]
 
 
@@ -165,3 +168,20 @@ def test_data_loader_and_random_split_take_a_generator():
     again = random_split(data, [7, 3], generator=ag.Generator().manual_seed(2))
     assert [len(p) for p in parts] == [7, 3]
     assert list(parts[0].indices) == list(again[0].indices)
+
+
+def test_normal_draws_with_elementwise_mean_and_std():
+    g = ag.Generator().manual_seed(9)
+    n = 50000
+    mean, std = ag.tensor([0.0, 10.0]), ag.tensor([1.0, 2.0])
+    x = ag.normal(mean.expand(n, 2), std, generator=g).numpy()
+    assert np.all(np.abs(x.mean(0) - mean.numpy()) < 5 * std.numpy() / np.sqrt(n))
+    assert np.all(np.abs(x.var(0) / std.numpy() ** 2 - 1) < 5 * np.sqrt(2 / n))
+    for args in [(0.0, -1.0, (2,)), (ag.zeros(2), -1.0)]:
+        with pytest.raises(RuntimeError):
+            torch.normal(*(torch.tensor(a.numpy()) if isinstance(a, ag.Tensor) else a
+                           for a in args))
+        with pytest.raises(RuntimeError, match="^normal: expected std >= 0"):
+            ag.normal(*args)
+    with pytest.raises(TypeError, match="^normal: with float mean and std, pass size="):
+        ag.normal(0.0, 1.0)
