@@ -55,11 +55,17 @@ def _view_of(out: Tensor, base: Tensor, rebuild: Callable | None) -> Tensor:
     """Mark `out` as a view of `base`'s memory: they share one version counter, and an
     in-place op on `out` rewrites `base`'s graph as `rebuild(new_out, base)`, base's value
     with the view's part replaced (None where a write through the view is refused)."""
+    _share_version(out, base)
+    out._view = (base, rebuild)
+    return out
+
+
+def _share_version(out: Tensor, base: Tensor) -> Tensor:
+    """`out` shares `base`'s memory and so its version counter (a `detach()`ed tensor)."""
     box = base._vc
     if box is None:
         box = base._vc = Version()
     out._vc = box
-    out._view = (base, rebuild)
     return out
 
 
@@ -215,7 +221,7 @@ class Tensor(TensorMethods, InplaceMethods, ConversionMethods):
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data and version counter, cut from the graph."""
-        return _view_of(_make(self._data), self, None)
+        return _share_version(_make(self._data), self)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Cast (differentiable), in PyTorch's forms: `to(dtype)`, `to(device)`, `to(device,

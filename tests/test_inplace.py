@@ -248,6 +248,17 @@ def test_writing_through_an_expanded_view_is_refused():
         y.expand(4, 3).add_(1)
 
 
+def test_a_detached_tensor_writes_into_its_source_as_in_torch():
+    for m in (ag, torch):
+        x = m.tensor(np.array([1.0, 2.0]), requires_grad=True)
+        y = x * 3
+        z = y * y  # saves y
+        y.detach().zero_()  # allowed, and y's memory changes...
+        assert y.tolist() == [0.0, 0.0] and y._version == 1
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()  # ...so the backward that needs the old y refuses
+
+
 def test_matmul_assignment_rebinds_as_in_torch():
     for m in (ag, torch):
         x = m.ones(2, 3)

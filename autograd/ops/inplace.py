@@ -62,7 +62,7 @@ def check_writable(x: Tensor, op: str) -> None:
         if rebuild is None:
             raise RuntimeError(f"{op}: unsupported operation: more than one element of the "
                                "written-to tensor refers to a single memory location (an "
-                               "expanded or detached view); write to a .clone() instead")
+                               "expanded view); write to a .clone() instead")
         if base._rg and base._node is None:
             raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being "
                                "used in an in-place operation; do it under no_grad()")
