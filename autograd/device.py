@@ -110,15 +110,27 @@ def _cuda_current_device() -> int:
     raise _cpu_only("cuda.current_device", "cuda")
 
 
+def _cuda_synchronize(device: Any = None) -> None:
+    """Raises: there is no CUDA device."""
+    raise _cpu_only("cuda.synchronize", "cuda")
+
+
 def _manual_seed_all(seed: int) -> None:
     """Seeds nothing: there is no CUDA device (as torch without CUDA)."""
 
 
+def _empty_cache() -> None:
+    """Frees nothing: there is no CUDA memory (as torch without CUDA)."""
+
+
 cuda = SimpleNamespace(is_available=_false, device_count=_zero, is_initialized=_false,
-                       current_device=_cuda_current_device, manual_seed=_manual_seed_all,
-                       manual_seed_all=_manual_seed_all)
+                       current_device=_cuda_current_device, synchronize=_cuda_synchronize,
+                       manual_seed=_manual_seed_all, manual_seed_all=_manual_seed_all,
+                       empty_cache=_empty_cache)
+# Scripts set backends.cudnn.deterministic / .benchmark: plain attributes, as in torch.
 backends = SimpleNamespace(mps=SimpleNamespace(is_available=_false, is_built=_false),
                            cuda=SimpleNamespace(is_built=_false),
-                           cudnn=SimpleNamespace(is_available=_false))
+                           cudnn=SimpleNamespace(is_available=_false, deterministic=False,
+                                                 benchmark=False, enabled=True))
 accelerator = SimpleNamespace(is_available=_false, current_accelerator=_none,
                               device_count=_zero)

@@ -23,20 +23,18 @@ _TREE = "__chainrule_tree__"  # the entry holding a nested object's structure (J
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write a state dict or a checkpoint (nested dicts, lists and tuples of tensors, arrays,
-    numbers, None and strings) into an uncompressed `.npz` file.
+    """Write a state dict, a checkpoint (nested dicts, lists and tuples of tensors, arrays,
+    numbers, None and strings; a dict at the top has str keys) or a single tensor into an
+    uncompressed `.npz` file.
 
     Everything is checked before the file is opened, so a refused object writes nothing. Any
     str is a valid key of a flat state dict (np.savez would take `file` and `allow_pickle` as
     its own arguments, so the archive is written here, in the format np.load reads)."""
-    if not isinstance(obj, dict):
-        raise TypeError(f"save: expected a dict (a state dict or a checkpoint), got "
-                        f"{type(obj).__name__}")
-    for name in obj:
+    for name in obj if isinstance(obj, dict) else ():
         if not isinstance(name, str):
             raise TypeError(f"save: keys must be str, got {name!r}")
     arrays: dict[str, np.ndarray] = {}
-    if all(isinstance(v, Tensor) for v in obj.values()):
+    if isinstance(obj, dict) and all(isinstance(v, Tensor) for v in obj.values()):
         for name, value in obj.items():
             arrays[name] = _checked(value, repr(name), path)
     else:

@@ -139,8 +139,19 @@ def test_save_refuses_what_it_cannot_write_without_pickle_and_writes_nothing(
     with pytest.raises(TypeError, match=match):
         ag.save(value, path)
     assert not path.exists()
-    with pytest.raises(TypeError, match="^save: expected a dict"):
-        ag.save([ag.ones(2)], path)
+    with pytest.raises(TypeError, match="^save: the object is a set"):
+        ag.save({1, 2}, path)
+    assert not path.exists()
+
+
+def test_a_single_tensor_or_a_list_round_trips_as_torch_save_does(tmp_path):
+    x = ag.arange(6).reshape(2, 3)
+    ag.save(x, tmp_path / "x.pt")
+    back = ag.load(tmp_path / "x.pt")
+    assert isinstance(back, ag.Tensor) and back.tolist() == x.tolist()
+    ag.save([x, "label", 3], tmp_path / "l.pt")
+    out = ag.load(tmp_path / "l.pt")
+    assert out[0].tolist() == x.tolist() and out[1:] == ["label", 3]
 
 
 def test_load_refuses_a_damaged_structure(tmp_path):

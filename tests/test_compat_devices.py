@@ -44,6 +44,18 @@ def test_the_usual_device_pick_picks_the_cpu_and_the_queries_match_a_cpu_torch()
     assert ag.backends.mps.is_available() is torch.backends.mps.is_available() is False
     assert ag.accelerator.is_available() is torch.accelerator.is_available() is False
     assert ag.accelerator.current_accelerator() is torch.accelerator.current_accelerator() is None
+    for m in (ag, torch):  # the usual seeding and determinism lines run
+        m.cuda.manual_seed(1), m.cuda.manual_seed_all(1), m.cuda.empty_cache()
+        before = m.backends.cudnn.deterministic, m.backends.cudnn.benchmark
+        m.backends.cudnn.deterministic, m.backends.cudnn.benchmark = True, False
+        m.backends.cudnn.deterministic, m.backends.cudnn.benchmark = before
+    assert ag.cuda.is_initialized() is torch.cuda.is_initialized() is False
+    assert ag.backends.cudnn.is_available() is torch.backends.cudnn.is_available()
+    for call in ["current_device", "synchronize"]:
+        with pytest.raises(AssertionError):
+            getattr(torch.cuda, call)()
+        with pytest.raises(RuntimeError, match=f"^cuda.{call}: .*{CPU_ONLY}"):
+            getattr(ag.cuda, call)()
     ag.set_default_device("cpu")
     ag.set_default_device(ag.device("cpu"))
     assert ag.get_default_device() == ag.device("cpu")
