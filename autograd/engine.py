@@ -108,8 +108,9 @@ def run_backward(
     gradient, without a separate topological sort.
 
     Ownership is decided by where an array came from. A pending gradient is owned when it
-    was made in this pass: the engine's own sum of two gradients, or a new array that a
-    built-in VJP returned (not the gradient it was handed, not a view). Only owned arrays
+    was made in this pass and no user code has seen it: the engine's own sum of two
+    gradients, or what a built-in VJP returned that is new (or the engine's own) memory
+    (see `_made_here`). Only owned arrays
     are added to in place or become a `.grad` without a copy. Whatever user code has seen
     (the caller's `gradient=`, a hook's argument or result, a custom Function's result, a
     retained gradient) is never owned, so nothing later writes to it. No `.grad` changes
@@ -142,18 +143,22 @@ def run_backward(
     retained: list = []
     mode = backward_mode(create_graph, retain_graph)  # an ordinary backward records no graph
     grad_norms = grad_norms_recorded()
+    last_write = LAST_WRITE.seq  # read again after user code (hooks, custom backwards) ran
     try:
         while heap:
             node = heappop(heap)[1]
             grad = grads.pop(node)
             if node.saved is None:  # (no local name for it: release_saved must free it)
                 raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
-            if node.seq < LAST_WRITE.seq and node.saved:  # written to since it was recorded
+            if node.seq < last_write and node.saved:  # written to since it was recorded
                 check_versions(node)
-            if node.hooks is not None:
+            seen = node.hooks is not None  # whether user code has seen `grad`
+            if seen:
                 grad = _run_hooks(node.hooks, grad, retained)
+                last_write = LAST_WRITE.seq
             if wanted is not None and node in wanted:
-                captured[node] = (grad, node in owned and node.hooks is None)
+                captured[node] = (grad, not seen and node in owned)
+                seen = True  # handed on as a result: nothing below may write into it
             if not node.shape:
                 node.grad_value = float(grad._data)
             if grad_norms:
@@ -169,29 +174,35 @@ def run_backward(
                     f"backward: {node.name()}.backward returned {len(in_grads)} gradients; "
                     f"expected {len(parents)}, one per forward argument"
                 )
-            builtin = node.builtin and not create_graph  # its new arrays are ours to reuse
+            builtin = node.builtin
+            if not builtin:
+                last_write = LAST_WRITE.seq
+            elif create_graph:
+                builtin = False  # (its results are graph tensors: never written in place)
             for p, g in zip(parents, in_grads):
                 if p is None or g is None or (useful is not None and p not in useful):
                     continue
                 if g.__class__ is not Tensor:
                     g = g if isinstance(g, Tensor) else Tensor(g)
                 data = g._data
-                fresh = builtin and g is not grad
                 if data.shape != p.shape:
                     g = _sum_to(g, p.shape, node)
-                    fresh = not create_graph  # a new sum (or a view, below)
                 dtype = data.dtype
                 if dtype is not p.dtype and dtype != p.dtype:  # (builtin dtypes are singletons)
                     g = g.to(p.dtype)
-                    fresh = not create_graph  # a new array
                 old = grads.get(p)
                 if old is None:
                     grads[p] = g
-                    if fresh and g._data.base is None:  # not a view of what came in
-                        n = len(in_grads)
-                        if n == 1 or (in_grads[0] is not in_grads[1] or parents[0] is parents[1]
-                                      if n == 2 else _one_per_input(parents, in_grads)):
-                            owned.add(p)
+                    # Owned: new memory of this pass for one input only. (0-d gradients gain
+                    # nothing from in-place adds; a view or a passed-on gradient is traced
+                    # back, by _made_here, only where it reaches a leaf.)
+                    mem = g._data
+                    if builtin and mem.ndim and (
+                            g is not grad and mem.base is None
+                            or not isinstance(p, Function)
+                            and _made_here(g, grad, not seen and node in owned, in_grads)) and (
+                            len(in_grads) == 1 or _one_per_input(parents, in_grads)):
+                        owned.add(p)
                     if isinstance(p, Function):
                         heappush(heap, (-p.seq, p))
                 elif create_graph:
@@ -216,10 +227,33 @@ def run_backward(
     return {key: grad for key, (grad, _) in captured.items()}
 
 
+def _made_here(g: Tensor, grad: Tensor, mine: bool, in_grads: tuple) -> bool:
+    """Whether the built-in VJP's result `g` is memory of this pass that no user code has
+    seen: a new array, or a view of one (matmul's transposed product, a reshaped sum), or
+    the VJP's own incoming gradient or a view of it when the engine owned that (`mine`),
+    and in each case memory that no other of the VJP's results holds. A built-in VJP
+    returns new arrays, views of them, or what it was handed."""
+    data = g._data
+    base = data.base
+    if g is grad:
+        return mine
+    if base is None:
+        return True
+    handed = grad._data
+    if (base is handed or base is handed.base) and not mine:
+        return False
+    for h in in_grads:
+        if h is not None and h is not g and np.may_share_memory(getattr(h, "_data", h), data):
+            return False
+    return True
+
+
 def _one_per_input(parents: tuple, in_grads: tuple) -> bool:
     """Whether a VJP returned each gradient Tensor for one input only (x * x returns one
     product for both of its edges to x, which is fine; Add's one Tensor for two inputs is
     not: neither input may then own it)."""
+    if len(in_grads) == 2:
+        return in_grads[0] is not in_grads[1] or parents[0] is parents[1]
     for i, g in enumerate(in_grads):
         for j in range(i + 1, len(in_grads)):
             if in_grads[j] is g and g is not None and parents[j] is not parents[i]:

@@ -51,12 +51,15 @@ class Version:
             del self.writes[0]
 
 
-def _view_of(out: Tensor, base: Tensor, rebuild: Callable | None) -> Tensor:
+def _view_of(out: Tensor, base: Tensor, rebuild: Callable | None, arg: Any = None) -> Tensor:
     """Mark `out` as a view of `base`'s memory: they share one version counter, and an
-    in-place op on `out` rewrites `base`'s graph as `rebuild(new_out, base)`, base's value
-    with the view's part replaced (None where a write through the view is refused)."""
-    _share_version(out, base)
-    out._view = (base, rebuild)
+    in-place op on `out` rewrites `base`'s graph as `rebuild(new_out, base, arg)`, base's
+    value with the view's part replaced (None where a write through the view is refused)."""
+    box = base._vc
+    if box is None:
+        box = base._vc = Version()
+    out._vc = box
+    out._view = (base, rebuild, arg)
     return out
 
 

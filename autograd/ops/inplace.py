@@ -58,7 +58,7 @@ def check_writable(x: Tensor, op: str) -> None:
                            "step does), or on a .clone()")
     base = x
     while base._view is not None:
-        base, rebuild = base._view
+        base, rebuild, _ = base._view
         if rebuild is None:
             raise RuntimeError(f"{op}: unsupported operation: more than one element of the "
                                "written-to tensor refers to a single memory location (an "
@@ -100,8 +100,8 @@ def _rebase_views(x: Tensor) -> None:
     permutation. Its values are already right (shared memory); only its graph changes."""
     view = x
     while view._view is not None:
-        base, rebuild = view._view
-        new = rebuild(view, base)
+        base, rebuild, arg = view._view
+        new = rebuild(view, base, arg)
         base._node, base._rg = new._node, True
         view = base
 

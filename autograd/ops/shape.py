@@ -4,7 +4,7 @@ and flatten, squeeze, unsqueeze, transpose, stack (composed)."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return _view_of(_make(x._data.transpose(dims)), x, _unpermute(dims))
+        return _view_of(_make(x._data.transpose(dims)), x, _unpermute, dims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -91,7 +91,7 @@ class Index(Function):
             raise IndexError(f"index: {e} (indexing a tensor of shape {x.shape})") from None
         if r.base is None or _is_advanced(key):  # a copy: a new tensor, not a view
             return _make(r)
-        return _view_of(_make(r), x, lambda new, base: set_item(base, key, new))
+        return _view_of(_make(r), x, _unindex, key)
 
     @staticmethod
     def backward(ctx, grad):
@@ -272,13 +272,16 @@ def set_item(x: Tensor, key: Any, value: Any) -> Tensor:
     return SetItem.apply(x, key, value)
 
 
-def _unreshape(new: Tensor, base: Tensor) -> Tensor:
+def _unreshape(new: Tensor, base: Tensor, _: Any) -> Tensor:
     return new.reshape(base.shape)
 
 
-def _unpermute(dims: tuple[int, ...]) -> Callable:
-    inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
-    return lambda new, base: permuted(new, inverse)
+def _unpermute(new: Tensor, base: Tensor, dims: tuple[int, ...]) -> Tensor:
+    return permuted(new, tuple(sorted(range(len(dims)), key=dims.__getitem__)))
+
+
+def _unindex(new: Tensor, base: Tensor, key: Any) -> Tensor:
+    return set_item(base, key, new)
 
 
 def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
