@@ -20,7 +20,8 @@ import numpy as np
 
 from ..function import LAST_WRITE, _SavedOutput, next_seq
 from ..grad_mode import grad_enabled
-from ..tensor import Tensor, Version, _make
+from ..tensor import Tensor, _make
+from ..versions import Version
 from .binary import where
 
 

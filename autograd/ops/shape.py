@@ -10,7 +10,8 @@ import numpy as np
 
 from ..errors import ShapeError, broadcast_error
 from ..function import Function
-from ..tensor import Tensor, _make, _view_of
+from ..tensor import Tensor, _make
+from ..versions import _view_of
 from .layout import allocate, memory_order
 
 
