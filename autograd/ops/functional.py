@@ -12,14 +12,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
-from ..function import Function
 from ..tensor import Tensor, _make, _operand
 from .binary import where
 from .reduce import log_softmax
-from .unary import _unary
-
-_LN10 = math.log(10.0)
-_LN2 = math.log(2.0)
+from .unary import Log2, Log10
 
 
 class Size(tuple):
@@ -54,34 +50,6 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
         raise TypeError(f"pow: expected a Tensor, got {type(input).__name__} and "
                         f"{type(exponent).__name__}")
     return exponent.__rpow__(input)
-
-
-class Log10(Function):
-    """Primitive (not log(x) / ln 10): log10 of a power of ten is exact, as PyTorch's."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _unary(np.log10, x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad / (x * _LN10)
-
-
-class Log2(Function):
-    """Primitive for the same reason as Log10: log2 of a power of two is exact."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _unary(np.log2, x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad / (x * _LN2)
 
 
 def log10(input: Tensor) -> Tensor:  # noqa: A002

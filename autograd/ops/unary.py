@@ -8,6 +8,7 @@ relu's `x > 0` are piecewise constants and enter backward as plain data (`_const
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -50,6 +51,8 @@ def _primitive(name: str, ufunc: np.ufunc, reads: str,
                                     "backward": staticmethod(backward), "__qualname__": name})
 
 
+_LN10, _LN2 = math.log(10.0), math.log(2.0)
+
 # name            ufunc      reads  VJP
 Exp = _primitive("Exp", np.exp, "out", lambda grad, out: grad * out)
 Log = _primitive("Log", np.log, "x", lambda grad, x: grad / x)
@@ -58,6 +61,9 @@ Sqrt = _primitive("Sqrt", np.sqrt, "out", lambda grad, out: grad / (out * 2))
 Sin = _primitive("Sin", np.sin, "x", lambda grad, x: grad * cos(x))
 Cos = _primitive("Cos", np.cos, "x", lambda grad, x: -grad * sin(x))
 Tanh = _primitive("Tanh", np.tanh, "out", lambda grad, out: grad * (1 - out * out))
+# log10 and log2 of powers of ten and two are exact, as PyTorch's (not log(x) / ln 10)
+Log10 = _primitive("Log10", np.log10, "x", lambda grad, x: grad / (x * _LN10))
+Log2 = _primitive("Log2", np.log2, "x", lambda grad, x: grad / (x * _LN2))
 
 
 class Neg(Function):
