@@ -125,3 +125,13 @@ def test_execute_notebooks_rewrites_outputs_in_place_and_leaves_a_failing_one(tm
     with pytest.raises(Exception, match="a claim failed"):
         execute_notebooks.execute_in_place(bad)
     assert bad.read_text() == before
+
+
+def test_every_notebook_draws_its_figures_at_110_dpi_or_more():
+    import re
+
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        setup = next(c for c in nb.cells if c.cell_type == "code").source
+        dpi = re.search(r'"figure\.dpi":\s*(\d+)', setup)
+        assert dpi and int(dpi.group(1)) >= 110, path.name
