@@ -160,7 +160,7 @@ def run_backward(
                 captured[node] = (grad, not seen and node in owned)
                 seen = True  # handed on as a result: nothing below may write into it
             if not node.shape:
-                node.grad_value = float(grad._data)
+                node.grad_value = grad._data  # (0-d: never written in place; viz reads it)
             if grad_norms:
                 node.grad_norm = float(np.linalg.norm(grad._data))
             in_grads = type(node).backward(node, grad)
