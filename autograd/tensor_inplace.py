@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def _scaled(other: Any, alpha: Any) -> Any:
-    return other if alpha == 1 else other * alpha
-
-
 class InplaceMethods:
     """In-place ops; under `no_grad()` they also update leaves (an optimizer step)."""
 
@@ -26,11 +22,11 @@ class InplaceMethods:
 
     # ---- arithmetic -------------------------------------------------------------------
     def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-        other = _scaled(other, alpha)
+        other = other if alpha == 1 else other * alpha
         return ops.inplace.arithmetic(self, "add_", np.add, other, lambda: self + other)
 
     def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-        other = _scaled(other, alpha)
+        other = other if alpha == 1 else other * alpha
         return ops.inplace.arithmetic(self, "sub_", np.subtract, other, lambda: self - other)
 
     def mul_(self: Tensor, other: Any) -> Tensor:
@@ -47,21 +43,7 @@ class InplaceMethods:
         return ops.inplace.apply_inplace(self, "neg_", lambda: -self)
 
     # `x += y` and friends are the methods above; `x @= w` rebinds x, as in PyTorch.
-    def __iadd__(self: Tensor, other: Any) -> Tensor:
-        return ops.inplace.arithmetic(self, "add_", np.add, other, lambda: self + other)
-
-    def __isub__(self: Tensor, other: Any) -> Tensor:
-        return ops.inplace.arithmetic(self, "sub_", np.subtract, other, lambda: self - other)
-
-    def __imul__(self: Tensor, other: Any) -> Tensor:
-        return ops.inplace.arithmetic(self, "mul_", np.multiply, other, lambda: self * other)
-
-    def __itruediv__(self: Tensor, other: Any) -> Tensor:
-        return ops.inplace.arithmetic(self, "div_", np.true_divide, other,
-                                      lambda: self / other)
-
-    def __ipow__(self: Tensor, other: Any) -> Tensor:
-        return self.pow_(other)
+    __iadd__, __isub__, __imul__, __itruediv__, __ipow__ = add_, sub_, mul_, div_, pow_
 
     # ---- elementwise functions --------------------------------------------------------
     def exp_(self: Tensor) -> Tensor:

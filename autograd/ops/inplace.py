@@ -85,6 +85,8 @@ def _snapshot_if_saved(node: Any, x: Tensor) -> None:
 def _mark_saved_output(x: Tensor) -> None:
     """x's own node (or a base's) may have saved x's values as its output (exp, tanh): that
     saved output now changes too, so its backward must refuse to run."""
+    if x._node is None and x._view is None:  # a leaf of its own memory saved no output
+        return
     t = x
     while t is not None:
         node = t._node
@@ -123,8 +125,7 @@ def arithmetic(x: Tensor, op: str, ufunc: np.ufunc, other: Any, compute: Any) ->
             _broadcast(data.shape, mine.shape) != mine.shape):
         raise RuntimeError(f"{op}: an operand of shape {data.shape} does not broadcast to the "
                            f"tensor of shape {mine.shape} written in place")
-    if x._node is not None or x._view is not None:
-        _mark_saved_output(x)
+    _mark_saved_output(x)
     try:
         ufunc(mine, data, out=mine, casting="same_kind")
     except TypeError:  # numpy's UFuncTypeError: a float result into an int tensor
