@@ -7,6 +7,8 @@
 - Ops run by `nn` modules are grouped into one labelled cluster per module; `collapse=True`
   draws one node per top-level module, and a graph over `max_nodes` collapses by itself.
 - `show="grad"` colours nodes by their gradient norm on a log scale, with a legend.
+- `focus="conv2"` draws one module's ops and parameters alone, with dashed stubs for the
+  values that flow in and the modules its output flows to.
 
 Everything is read from what the graph keeps after `backward()` (op names, shapes, dtypes,
 links, scalars' values and grads), so drawing works after the saved arrays were freed.
@@ -74,9 +76,12 @@ class _Drawing:
     """Builds the Digraph for one call of `to_dot`."""
 
     def __init__(self, outputs: list[Tensor], params: Mapping[str, Tensor] | None, show: str,
-                 collapse: bool, max_nodes: int) -> None:
+                 collapse: bool, max_nodes: int, focus: str | None = None) -> None:
         if show not in ("value", "grad"):
             raise ValueError(f"to_dot: show must be 'value' or 'grad', got {show!r}")
+        if focus is not None and collapse:
+            raise ValueError("to_dot: focus draws every op of one module; "
+                             "it cannot be combined with collapse=True")
         self.show = show
         self.items, self.edges = _walk(outputs)
         self.ids = {id(item): f"n{i}" for i, item in enumerate(self.items)}
@@ -86,7 +91,11 @@ class _Drawing:
             self.names[id(t._node if t._node is not None else t)] = name
         self.module_names, self.param_names, self.module_classes = self._module_names()
         self.note = ""
-        if not collapse and len(self.items) > max_nodes:
+        self.stubs: dict[str, tuple[str, dict[str, str]]] = {}  # id -> (label, style)
+        self.stub_ends: dict[tuple[str, int], str] = {}  # ("tail"|"head", id(item)) -> stub id
+        if focus is not None:
+            self._focus_on(focus)
+        elif not collapse and len(self.items) > max_nodes:
             collapse = True
             self.note = (f"{len(self.items):,} nodes exceed max_nodes={max_nodes}: "
                          "collapsed to one node per module")
@@ -107,6 +116,42 @@ class _Drawing:
             for name, param in root.named_parameters():  # places leaves without `params`
                 param_names.setdefault(id(param), name)
         return names, param_names, classes
+
+    def _focus_on(self, focus: str) -> None:
+        """Keep the ops and parameters of module `focus` and the edges touching them; the
+        outside end of each such edge becomes a stub: one per value flowing in, one per
+        module (or op outside any module) that the module's output flows to."""
+        if not focus or focus not in self.module_classes:
+            known = ", ".join(sorted(n for n in self.module_classes if n)) or "none"
+            raise ValueError(f"to_dot: focus={focus!r} names no module that ran these ops "
+                             f"(modules: {known})")
+        inside = {id(it) for it in self.items if focus in self._path(it)}
+        consumers: dict[str, tuple[str, dict[str, None]]] = {}
+        for src, dst in self.edges:
+            if (id(src) in inside) == (id(dst) in inside):
+                continue
+            outer, end = (src, "tail") if id(dst) in inside else (dst, "head")
+            if (end, id(outer)) in self.stub_ends:  # one outside item, two edges
+                continue
+            path = self._path(outer)
+            where = f"{path[-1]}: {self.module_classes.get(path[-1], '')}" if path else ""
+            op = outer.name().lower() if isinstance(outer, Function) else "leaf"
+            if end == "tail":
+                sid, title = f"in{len(self.stub_ends)}", "input"
+                rows = [f"from {where or self.names.get(id(outer), op)}"]
+                rows += self._value_rows(outer)
+            else:
+                key = path[-1] if path else self.ids[id(outer)]
+                sid, ops = consumers.setdefault(key, (f"out{len(consumers)}", {}))
+                ops[op], title = None, "output"  # the ops it feeds there, in order
+                rows = [f"to {where}", ", ".join(ops)] if where else [f"to {op}"]
+            self.stub_ends[end, id(outer)] = sid
+            style = {"shape": "box", "style": "rounded,dashed", "color": "#888888",
+                     "fontcolor": "#555555", "fontname": "Helvetica", "fontsize": "10"}
+            self.stubs[sid] = (self._label(title, rows), style)
+        self.items = [it for it in self.items if id(it) in inside]
+        self.edges = [(a, b) for a, b in self.edges if id(a) in inside or id(b) in inside]
+        self.note = f"focus={focus!r}: its ops and parameters; dashed: what flows in and out"
 
     def _path(self, item: Any) -> tuple[str, ...]:
         """Dotted module names from the outermost child module in, e.g. ('block', 'block.0')."""
@@ -212,6 +257,9 @@ class _Drawing:
         clusters: dict[tuple[str, ...], list[tuple[str, str, dict[str, str]]]] = {}
         heads: dict[int, str] = {}  # where an edge into an op arrives
         tails: dict[int, str] = {}  # where an edge out of an item leaves
+        for (end, key), sid in self.stub_ends.items():
+            (tails if end == "tail" else heads)[key] = sid
+        clusters[()] = [(sid, label, style) for sid, (label, style) in self.stubs.items()]
         for item in self.items:
             nid, name = self.ids[id(item)], self.names.get(id(item), "")
             path = self._path(item)
@@ -318,17 +366,23 @@ class _Drawing:
 
 
 def to_dot(*tensors: Tensor, params: Mapping[str, Tensor] | None = None, show: str = "value",
-           collapse: bool = False, max_nodes: int = MAX_NODES) -> graphviz.Digraph:
+           collapse: bool = False, max_nodes: int = MAX_NODES,
+           focus: str | None = None) -> graphviz.Digraph:
     """The graph that produced `tensors` as a `graphviz.Digraph` (shown inline in Jupyter).
 
     `params` maps names to tensors (leaves or intermediates), e.g.
     `dict(model.named_parameters())`; `show="grad"` colours nodes by gradient norm.
+    `focus` names one module as `named_modules()` does ("conv2", "block.0.fc") and draws
+    only the ops it ran and its parameters, with dashed stubs for each value flowing in
+    ("input from pool1: MaxPool2d") and each module its output flows to ("output to bn2:
+    BatchNorm2d"); it draws every op (max_nodes does not apply) and excludes `collapse`.
+    PyTorch has no graph drawing; this option is chainrule's own.
     """
     if not tensors or not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError("to_dot: expected one or more Tensors")
     if max_nodes < 1:
         raise ValueError(f"to_dot: max_nodes must be >= 1, got {max_nodes}")
-    return _Drawing(list(tensors), params, show, collapse, max_nodes).digraph()
+    return _Drawing(list(tensors), params, show, collapse, max_nodes, focus).digraph()
 
 
 def to_svg(*tensors: Tensor, path: str | PathLike | None = None, **kwargs: Any) -> str:

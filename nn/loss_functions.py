@@ -68,7 +68,7 @@ def _class_targets(x: Tensor, target: Any, ignore_index: int, op: str) -> np.nda
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: targets must be integer class indices, got dtype {t.dtype} "
-            "(use .long(); for probabilities use a soft-label loss)"
+            "(use .long(); class probabilities are a float target of the input's shape)"
         )
     expected = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
     if x.ndim == 0 or t.shape != expected:
@@ -147,13 +147,20 @@ def cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
-    """Softmax cross-entropy from raw logits and integer class targets.
+    """Softmax cross-entropy from raw logits (N, C, d1, ...) or (C,) and either integer class
+    targets (N, d1, ...) or class probabilities: a float target of the logits' own shape, as in
+    PyTorch (see `_soft_cross_entropy`).
 
-    log-softmax goes through logsumexp, so logits of 1e4 give exact, finite values.
+    log-softmax goes through logsumexp, so logits of 1e4 give exact, finite values. With
+    probabilities q, e.g. `cross_entropy(z, ag.tensor([[0.7, 0.2, 0.1]]), reduction="sum")`,
+    the gradient with respect to z is softmax(z) - q wherever q sums to one.
     """
     _check_reduction(reduction, "cross_entropy")
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if logits.ndim and tuple(np.shape(target)) == logits.shape:
+        return _soft_cross_entropy(logits, target, weight, ignore_index, reduction,
+                                   label_smoothing)
     t = _class_targets(logits, target, ignore_index, "cross_entropy")
     weight = _class_weight(weight, _n_classes(logits), "cross_entropy")
     dim = 1 if logits.ndim >= 2 else 0
@@ -173,6 +180,40 @@ def cross_entropy(
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _soft_cross_entropy(logits: Tensor, target: Any, weight: Tensor | None, ignore_index: int,
+                        reduction: str, label_smoothing: float) -> Tensor:
+    """-sum_c w_c q_c log softmax(z)_c along the class dim, for probability targets q of the
+    logits' shape, smoothed first to q (1 - s) + s / C. As PyTorch: 'mean' divides by the
+    number of samples (N d1 ..., not by the weights), q is not checked to sum to one, a
+    Tensor q gets a gradient too, and a class `ignore_index` (>= 0) is refused."""
+    if ignore_index >= 0:
+        raise ValueError(
+            f"cross_entropy: ignore_index={ignore_index} is not supported with class-probability "
+            "targets (a float target of the input's shape); leave it at -100"
+        )
+    data = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if data.dtype.kind != "f":
+        raise TypeError(
+            f"cross_entropy: a target of the input's shape {logits.shape} holds class "
+            f"probabilities and must be floating point, got dtype {data.dtype} (integer class "
+            f"indices have shape {logits.shape[:1] + logits.shape[2:] if logits.ndim > 1 else ()})"
+        )
+    q = target if isinstance(target, Tensor) else ag.tensor(data, dtype=logits.dtype)
+    dim = 1 if logits.ndim >= 2 else 0
+    n_classes = logits.shape[dim]
+    if label_smoothing:
+        q = q * (1 - label_smoothing) + label_smoothing / n_classes
+    log_probs = log_softmax(logits, dim)
+    weight = _class_weight(weight, n_classes, "cross_entropy")
+    if weight is not None:
+        log_probs = log_probs * weight.reshape((-1,) + (1,) * (logits.ndim - 2))
+    loss = -(q * log_probs).sum(dim=dim)
+    if reduction == "mean":
+        samples = logits.numel() // n_classes if n_classes else 0
+        return loss.sum() * (1.0 / samples) if samples else _undefined_mean(loss.sum())
+    return _reduce(loss, reduction, "cross_entropy")
 
 
 def binary_cross_entropy(

@@ -60,6 +60,22 @@ def classes(x, rng, kwargs):
     return t
 
 
+def distributions(x, rng, kwargs):
+    """Class probabilities of the input's shape: each sample's entries along dim 1 (dim 0 for
+    input (C,)) sum to one, some of them zero (PyTorch's soft targets)."""
+    dim = 1 if x.ndim > 1 else 0
+    q = rng.uniform(0, 1, x.shape) * (rng.uniform(0, 1, x.shape) > 0.25)
+    q = q + (q.sum(axis=dim, keepdims=True) == 0)  # no all-zero sample
+    return q / q.sum(axis=dim, keepdims=True)
+
+
+def none_shape(case, x):
+    """The shape of the loss under reduction='none': one value per sample for the class losses."""
+    if case.name in ("CrossEntropyLoss", "NLLLoss"):
+        return x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    return x.shape
+
+
 @dataclass
 class LossCase:
     name: str  # the module; the functional form is FUNCTIONAL[name]
@@ -75,7 +91,8 @@ class LossCase:
 
     def id(self):
         kw = ",".join(self.kwargs)
-        return f"{self.name}{list(self.shape)}{kw and '-' + kw}"
+        targets = "" if self.make_target in (dense, classes) else f"~{self.make_target.__name__}"
+        return f"{self.name}{list(self.shape)}{targets}{kw and '-' + kw}"
 
 
 FUNCTIONAL = {
@@ -98,6 +115,16 @@ CASES = [
              kwargs={"weight": W3, "label_smoothing": 0.1}),
     LossCase("CrossEntropyLoss", (4,), make_target=classes),
     LossCase("CrossEntropyLoss", (4,), make_target=classes,
+             kwargs={"weight": W4, "label_smoothing": 0.3}),
+    LossCase("CrossEntropyLoss", (5, 4), make_target=distributions),
+    LossCase("CrossEntropyLoss", (5, 4), make_target=soft),  # rows need not sum to one
+    LossCase("CrossEntropyLoss", (5, 4), make_target=distributions,
+             kwargs={"weight": W4, "label_smoothing": 0.2}),
+    LossCase("CrossEntropyLoss", (5, 4), make_target=distributions, kwargs={"ignore_index": -1}),
+    LossCase("CrossEntropyLoss", (2, 3, 4, 5), make_target=distributions, kwargs={"weight": W3}),
+    LossCase("CrossEntropyLoss", (2, 3, 4, 5), make_target=distributions,
+             kwargs={"label_smoothing": 0.1}),
+    LossCase("CrossEntropyLoss", (4,), make_target=distributions,
              kwargs={"weight": W4, "label_smoothing": 0.3}),
     LossCase("NLLLoss", (5, 4), log_probs, classes),
     LossCase("NLLLoss", (2, 4, 3, 2), log_probs, classes, {"weight": W4}),
@@ -139,7 +166,8 @@ def run(lib, case, reduction, dtype, x, t, seed=None):
 @loss_cases
 def test_loss_matches_torch(case, reduction, dtype):
     x, t = case.arrays()
-    seed = np.random.default_rng(1).standard_normal(t.shape if reduction == "none" else ())
+    seed = np.random.default_rng(1).standard_normal(none_shape(case, x) if reduction == "none"
+                                                    else ())
     out, grad = run(nn, case, reduction, dtype, x, t, seed)
     tout, tgrad = run(torch.nn, case, reduction, dtype, x, t, seed)
     assert_close(out, tout, dtype, f"{case.id()} {reduction} forward")
@@ -210,6 +238,76 @@ def test_bce_gradient_at_0_and_1_is_that_of_the_clamped_loss():
     _, grad = run(nn, LossCase("BCELoss", P_EDGE.shape), "none", np.float64, P_EDGE, Y_EDGE)
     # -(y log p + (1 - y) log(1 - p)): at p=0 only (1-y)/(1-p) is live, at p=1 only -y/p
     np.testing.assert_allclose(grad.numpy()[:6], [0, 0, 1, -1, 0.5, -0.25])
+
+
+# ---- class-probability targets -------------------------------------------------------------
+def test_soft_target_gradient_is_softmax_minus_target():
+    """With targets q summing to one, d sum_n CE(z_n, q_n) / dz = softmax(z) - q."""
+    rng = np.random.default_rng(3)
+    z = ag.tensor(rng.standard_normal((6, 5)), requires_grad=True)
+    q = distributions(z.numpy(), rng, {})
+    F.cross_entropy(z, ag.tensor(q), reduction="sum").backward()
+    p = np.exp(z.numpy()) / np.exp(z.numpy()).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.grad.numpy(), p - q, rtol=0, atol=1e-12)
+    one_hot = np.eye(5)[[0, 4, 2, 2, 1, 3]]  # one-hot probabilities give the class-index loss
+    for reduction in REDUCTIONS:
+        by_probs = F.cross_entropy(z, ag.tensor(one_hot), reduction=reduction)
+        by_index = F.cross_entropy(z, ag.tensor([0, 4, 2, 2, 1, 3]), reduction=reduction)
+        np.testing.assert_allclose(by_probs.numpy(), by_index.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"weight": W4, "label_smoothing": 0.25}],
+                         ids=["plain", "weight,label_smoothing"])
+def test_soft_target_gets_torchs_gradient_and_passes_gradcheck(kwargs):
+    rng = np.random.default_rng(4)
+    x, q = rng.standard_normal((3, 4)), distributions(np.zeros((3, 4)), rng, {})
+    kw = {k: ag.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    xt, qt = ag.tensor(x, requires_grad=True), ag.tensor(q, requires_grad=True)
+    txt, tqt = torch.tensor(x, requires_grad=True), torch.tensor(q, requires_grad=True)
+    F.cross_entropy(xt, qt, **kw).backward()
+    torch.nn.functional.cross_entropy(txt, tqt, **tkw).backward()
+    assert_close(xt.grad, txt.grad, np.float64, "input grad")
+    assert_close(qt.grad, tqt.grad, np.float64, "target grad")
+    assert ag.gradcheck(lambda a, b: F.cross_entropy(a, b, **kw), [xt, qt])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_soft_target_cross_entropy_of_huge_logits_is_exact(dtype):
+    x = np.array([[1e4, 0.0, -1e4], [1e4, 1e4, 0.0], [-1e4, -1e4, -1e4]])
+    q = np.array([[0.5, 0.5, 0.0], [0.0, 0.25, 0.75], [1 / 3, 1 / 3, 1 / 3]])
+    case = LossCase("CrossEntropyLoss", x.shape)
+    out, grad = run(nn, case, "none", dtype, x, q)
+    tout, tgrad = run(torch.nn, case, "none", dtype, x, q)
+    expected = np.array([5e3, 0.25 * np.log(2) + 0.75 * (1e4 + np.log(2)), np.log(3)])
+    np.testing.assert_allclose(out.numpy(), expected.astype(dtype), rtol=0,
+                               atol=4 * np.spacing(dtype(1e4)))
+    assert np.isfinite(grad.numpy()).all()
+    assert_close(out, tout, dtype, "forward")
+    assert_close(grad, tgrad, dtype, "grad")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_soft_target_empty_batch_as_torch(reduction):
+    out = F.cross_entropy(ag.zeros(0, 3, requires_grad=True), np.zeros((0, 3)), reduction=reduction)
+    tout = torch.nn.functional.cross_entropy(torch.zeros(0, 3), torch.zeros(0, 3),
+                                             reduction=reduction)
+    np.testing.assert_array_equal(out.numpy(), tout.numpy())  # NaN for 'mean', as torch
+
+
+def test_soft_target_errors():
+    q = np.full((4, 3), 1 / 3)
+    with pytest.raises(TypeError, match=r"cross_entropy: a target of the input's shape \(4, 3\) "
+                                        r"holds class probabilities .* got dtype int64 .*\(4,\)"):
+        F.cross_entropy(X, ag.tensor(np.zeros((4, 3), dtype=np.int64)))
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index=0 is not supported"):
+        F.cross_entropy(X, ag.tensor(q), ignore_index=0)
+    with pytest.raises(ValueError, match=r"cross_entropy: weight must hold .* \(3,\)"):
+        F.cross_entropy(X, ag.tensor(q), weight=ag.ones(4))
+    with pytest.raises(ValueError, match=r"cross_entropy: label_smoothing .* got -0.1"):
+        F.cross_entropy(X, ag.tensor(q), label_smoothing=-0.1)
+    with pytest.raises(TypeError, match=r"cross_entropy: .*integer.*float"):  # (4, 1) is neither
+        F.cross_entropy(X, ag.tensor(q[:, :1]))
 
 
 # ---- errors --------------------------------------------------------------------------------

@@ -194,6 +194,56 @@ def test_module_clusters_and_collapse():
                           (by_title["1: Block"], by_title["sum"])}
 
 
+class Square(nn.Module):
+    def forward(self, x):
+        return x * x + x  # x feeds three edges
+
+
+def test_focus_draws_one_module_with_stubs_for_what_flows_in_and_out():
+    model = nn.Sequential(nn.Linear(2, 3), Block(), Square())
+    y = model(ag.randn(4, 2)).sum()
+    y.backward()
+    params = dict(model.named_parameters())
+    nodes, edges, note = parse(viz.to_dot(y, params=params, focus="1.fc", max_nodes=1))
+    stubs = {i: n["texts"] for i, n in nodes.items() if "dashed" in n["attrs"]}
+    assert sorted(stubs.values()) == [["input", "from 0: Linear", "(4, 3) float32"],
+                                      ["output", "to 1.act: Tanh", "tanh"]]
+    inside = {i: n for i, n in nodes.items() if i not in stubs}
+    assert all(n["clusters"] == ("1: Block", "1.fc: Linear") for n in inside.values())
+    assert {"1.fc.weight", "1.fc.bias"} <= {n["texts"][0] for n in inside.values()}
+    assert all(nodes[i]["clusters"] == () for i in stubs)  # outside the module's box
+    (s_in,) = [i for i, t in stubs.items() if t[0] == "input"]
+    (s_out,) = [i for i, t in stubs.items() if t[0] == "output"]
+    assert {a for a, b in edges if b == s_out} <= set(inside) and (s_out, s_in) not in edges
+    assert all(a in nodes and b in nodes for a, b in edges) and len(edges) == len(set(edges))
+    assert "focus='1.fc'" in note and "max_nodes" not in note  # every op, max_nodes aside
+    # a parameter-free module fed one value three times: one input stub, three edges
+    nodes, edges, _ = parse(viz.to_dot(y, params=params, focus="2"))
+    titles = {i: n["texts"] for i, n in nodes.items()}
+    (s_in,) = [i for i, t in titles.items() if t[0] == "input"]
+    assert titles[s_in][1:] == ["from 1.act: Tanh", "(4, 3) float32"]
+    assert sorted(titles[b][0] for a, b in edges if a == s_in) == ["+", "×", "×"]
+    assert ["output", "to sum"] in titles.values() and len(nodes) == 2 + 2
+
+
+def test_focus_renders_a_small_svg_and_refuses_unknown_names_and_collapse():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.Conv2d(2, 2, 3))
+    y = model(ag.randn(2, 1, 6, 6)).sum()
+    with viz.record_grad_norms():
+        y.backward()
+    params = dict(model.named_parameters())
+    svg = viz.to_svg(y, params=params, focus="2", show="grad")
+    texts = set(svg_texts(svg))
+    assert {"2: Conv2d", "2.weight", "slidingwindow", "@", "from 1: ReLU", "to sum",
+            "gradient norm"} <= texts and "0.weight" not in texts
+    full = viz.to_svg(y, params=params, show="grad", max_nodes=10**6)
+    assert svg.count('class="node"') < full.count('class="node"') - 10
+    with pytest.raises(ValueError, match=r"focus='conv9' names no module .*\(modules: 0, 1, 2\)"):
+        viz.to_dot(y, focus="conv9")
+    with pytest.raises(ValueError, match="focus .* cannot be combined with collapse=True"):
+        viz.to_dot(y, focus="2", collapse=True)
+
+
 def test_grad_colours_follow_the_norm_and_fade_in_a_deep_sigmoid_net():
     layers = [m for _ in range(6) for m in (nn.Linear(8, 8), nn.Sigmoid())]
     model = nn.Sequential(*layers)
