@@ -70,6 +70,17 @@ def layer_label(name: str, module: Module) -> str:
     return name if name == kind else f"{name}: {kind}"
 
 
+def layer_colours(names: Sequence[str]) -> dict[str, Any]:
+    """One colour per drawn layer, the same in every panel and never shared: matplotlib's
+    C0-C9 for up to 10 layers, else evenly spaced along viridis by depth (short of its pale
+    yellow end, which is hard to see on white)."""
+    if len(names) <= 10:
+        return {n: f"C{i}" for i, n in enumerate(names)}
+    from matplotlib import colormaps
+
+    return {n: colormaps["viridis"](0.9 * i / (len(names) - 1)) for i, n in enumerate(names)}
+
+
 def saturated_mask(h: np.ndarray, threshold: float, kind: str) -> np.ndarray:
     """Where a tanh output has |h| > threshold, or a sigmoid output is outside
     [1 - threshold, threshold]."""
@@ -144,6 +155,7 @@ def saturation_image(h: Tensor | np.ndarray, threshold: float = 0.97, kind: str 
     mask = saturated_mask(a.reshape(a.shape[0], -1), threshold, kind).T
     fig, ax = _axes(ax, (7, 3.6))
     ax.imshow(mask, cmap="gray", vmin=0, vmax=1, interpolation="nearest", aspect="auto")
+    ax.grid(False)  # grid lines (rcParams["axes.grid"]) would draw over the pixels
     frac, rows = mask.mean(), int(mask.all(axis=1).sum())
     ax.set_title(title or (f"{kind} outputs with |h| > {threshold:g}: {frac:.0%} white; "
                            f"{rows} of {mask.shape[0]} units saturated on every example"),
@@ -284,7 +296,8 @@ class TrainingMonitor:
         """A matplotlib Figure with one panel per statistic over steps: 'ratio' (log scale,
         with the 1e-3 guide line), 'mean', 'std' (log scale), 'saturated', 'dead'; by default
         every panel that has data. `layers`: names or module types to draw (default all);
-        each layer keeps its colour in every panel. `weights_only`: no ratios of biases."""
+        each drawn layer has its own colour, the same in every panel. `weights_only`: no
+        ratios of biases."""
         unknown = [p for p in panels or () if p not in PANELS]
         if unknown:
             raise ValueError(f"TrainingMonitor.plot: unknown panels {unknown}; choose from "
@@ -294,6 +307,9 @@ class TrainingMonitor:
             if (isinstance(m, layers) if isinstance(layers, type | tuple) else n in layers)]
         lines = {p: self._lines(p, names, weights_only) for p in panels or PANELS}
         panels = list(panels) if panels is not None else [p for p in PANELS if lines[p]]
+        drawn = {n for p in panels for n, _ in lines[p].values()}
+        colours = layer_colours([n for n in names if n in drawn])
+        lines = {p: {k: (colours[n], v) for k, (n, v) in lines[p].items()} for p in panels}
         from matplotlib.figure import Figure
 
         cols = 1 if len(panels) == 1 else 2
@@ -308,13 +324,12 @@ class TrainingMonitor:
 
     def _lines(self, panel: str, names: list[str],
                weights_only: bool) -> dict[str, tuple[str, np.ndarray]]:
-        """{legend label: (colour, values)}: a layer's colour is its place in the model."""
-        colour = {n: f"C{i % 10}" for i, n in enumerate(self.modules)}
+        """{legend label: (layer name, values)} of the lines with data."""
         if panel == "ratio":
-            lines = {key: (colour[n], self.series(n, "ratio:" + key)) for n in names
+            lines = {key: (n, self.series(n, "ratio:" + key)) for n in names
                      for key, p in self.params[n].items() if not weights_only or p.ndim >= 2}
         else:
-            lines = {layer_label(n, self.modules[n]): (colour[n], self.series(n, panel))
+            lines = {layer_label(n, self.modules[n]): (n, self.series(n, panel))
                      for n in names}
         return {k: v for k, v in lines.items() if not np.isnan(v[1]).all()}
 

@@ -234,3 +234,34 @@ def test_saturation_image_is_units_by_examples():
         model(_data()[0])
     assert "3: Tanh" in monitor.saturation_image("3").axes[0].get_title()
     assert monitor.saturation_image().axes[0].get_images()[0].get_array().shape == (20, 32)
+
+
+def test_every_drawn_layer_has_its_own_colour_in_every_panel():
+    # 13 modules: colours by place in the model would give layers 0 and 10 the same one
+    layers = []
+    for _ in range(6):
+        layers += [nn.Linear(8, 8), nn.Tanh()]
+    model = nn.Sequential(*layers, nn.Linear(8, 4))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    monitor = TrainingMonitor(model, opt)
+    _train(model, opt, ag.randn(16, 8), ag.randint(0, 4, (16,)), 2)
+    ratio = monitor.plot(["ratio"]).axes[0]
+    colours = [line.get_color() for line in ratio.get_lines()[:-1]]  # the guide is last
+    assert len(colours) == 7 and len(set(colours)) == 7
+    assert colours == [f"C{i}" for i in range(7)]  # the 7 Linear layers drawn: C0-C6
+    fig = monitor.plot(["mean", "saturated"])  # 13 layers with a mean: viridis
+    mean_lines, sat_lines = (ax.get_lines() for ax in fig.axes[:2])
+    mean_colours = {line.get_label(): tuple(line.get_color()) for line in mean_lines}
+    assert len(set(mean_colours.values())) == 13
+    assert all(mean_colours[line.get_label()] == tuple(line.get_color()) for line in sat_lines)
+    tanh_only = monitor.plot(["std"], layers=nn.Tanh).axes[0]
+    assert [line.get_color() for line in tanh_only.get_lines()] == [f"C{i}" for i in range(6)]
+
+
+def test_saturation_image_draws_no_grid_over_the_pixels():
+    import matplotlib as mpl
+
+    with mpl.rc_context({"axes.grid": True}):
+        fig = saturation_image(np.tanh(np.random.default_rng(1).normal(0, 3, (8, 5))))
+    ax = fig.axes[0]
+    assert not any(line.get_visible() for line in ax.get_xgridlines() + ax.get_ygridlines())
