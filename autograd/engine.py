@@ -109,9 +109,11 @@ def run_backward(
 
     Ownership is decided by where an array came from. A pending gradient is owned when it
     was made in this pass and no user code has seen it: the engine's own sum of two
-    gradients, or what a built-in VJP returned that is new (or the engine's own) memory
-    (see `_made_here`). Only owned arrays
-    are added to in place or become a `.grad` without a copy. Whatever user code has seen
+    gradients, or a leaf's gradient that a built-in VJP made as new memory (see
+    `_owns`). A node's gradient is traced only when its op passes it on as it is (a view
+    op's, on its way to a leaf); any other node's is summed into at most once before the
+    engine's own sum takes over. Only owned arrays are added to in place or become a
+    `.grad` without a copy. Whatever user code has seen
     (the caller's `gradient=`, a hook's argument or result, a custom Function's result, a
     retained gradient) is never owned, so nothing later writes to it. No `.grad` changes
     until the whole pass, every hook included, has succeeded."""
@@ -152,13 +154,13 @@ def run_backward(
                 raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
             if node.seq < last_write and node.saved:  # written to since it was recorded
                 check_versions(node)
-            seen = node.hooks is not None  # whether user code has seen `grad`
-            if seen:
+            if node.hooks is not None:  # user code sees `grad`: the engine owns it no more
                 grad = _run_hooks(node.hooks, grad, retained)
+                owned.discard(node)
                 last_write = LAST_WRITE.seq
             if wanted is not None and node in wanted:
-                captured[node] = (grad, not seen and node in owned)
-                seen = True  # handed on as a result: nothing below may write into it
+                captured[node] = (grad, node in owned)
+                owned.discard(node)  # handed on as a result: nothing below may write into it
             if not node.shape:
                 node.grad_value = grad._data  # (0-d: never written in place; viz reads it)
             if grad_norms:
@@ -175,10 +177,8 @@ def run_backward(
                     f"expected {len(parents)}, one per forward argument"
                 )
             builtin = node.builtin
-            if not builtin:
+            if not builtin:  # user code ran: it may have written in place
                 last_write = LAST_WRITE.seq
-            elif create_graph:
-                builtin = False  # (its results are graph tensors: never written in place)
             for p, g in zip(parents, in_grads):
                 if p is None or g is None or (useful is not None and p not in useful):
                     continue
@@ -193,18 +193,13 @@ def run_backward(
                 old = grads.get(p)
                 if old is None:
                     grads[p] = g
-                    # Owned: new memory of this pass for one input only. (0-d gradients gain
-                    # nothing from in-place adds; a view or a passed-on gradient is traced
-                    # back, by _made_here, only where it reaches a leaf.)
-                    mem = g._data
-                    if builtin and mem.ndim and (
-                            g is not grad and mem.base is None
-                            or not isinstance(p, Function)
-                            and _made_here(g, grad, not seen and node in owned, in_grads)) and (
-                            len(in_grads) == 1 or _one_per_input(parents, in_grads)):
-                        owned.add(p)
                     if isinstance(p, Function):
                         heappush(heap, (-p.seq, p))
+                        if p.passes_gradient and _owns(g, data, grad, node in owned, builtin,
+                                                       parents, in_grads):
+                            owned.add(p)  # a view op's: it may reach a leaf as it is
+                    elif _owns(g, data, grad, node in owned, builtin, parents, in_grads):
+                        owned.add(p)  # a leaf's gradient that no user code has seen
                 elif create_graph:
                     grads[p] = old + g
                 elif p in owned:
@@ -225,6 +220,23 @@ def run_backward(
             _accumulate(key if wanted is None else wanted[key], grad, create_graph, mine)
     _store_retained(retained, create_graph)
     return {key: grad for key, (grad, _) in captured.items()}
+
+
+def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, mine: bool, builtin: bool,
+          parents: tuple, in_grads: tuple) -> bool:
+    """Whether the engine owns `g`, the gradient for one input of a VJP that returned the
+    array `returned` for it and was handed `grad` (owned when `mine`): the engine's own sum
+    back to the input's shape or cast to its dtype, or a built-in VJP's memory of this pass
+    (`_made_here`) that it returned for this input only. 0-d gradients gain nothing."""
+    data = g._data
+    if not data.ndim:
+        return False
+    base = data.base
+    if data is not returned and (base is None or base is not returned and base is not
+                                 returned.base):  # summed or cast: new memory (or a view of it)
+        return True
+    return builtin and _made_here(g, grad, mine, in_grads) and (
+        len(in_grads) == 1 or _one_per_input(parents, in_grads))
 
 
 def _made_here(g: Tensor, grad: Tensor, mine: bool, in_grads: tuple) -> bool:

@@ -75,6 +75,7 @@ class Function:
                  "value", "grad_value", "grad_norm", "scope", "__dict__")
 
     builtin = False  # a VJP of this package's own ops: its new arrays are the engine's to reuse
+    passes_gradient = False  # its VJP returns its gradient or a view of it (the view ops)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -369,7 +369,7 @@ def test_second_order_matches_torch(name, fn):
 
 
 # ---- in-place accumulation of pending gradients ---------------------------------------------
-def test_an_unshared_pending_gradient_is_accumulated_in_place(monkeypatch):
+def test_the_engines_own_sum_is_accumulated_into_in_place(monkeypatch):
     from autograd import engine
 
     def add(a, b, out=None):  # noting each add into an existing array
@@ -380,9 +380,10 @@ def test_an_unshared_pending_gradient_is_accumulated_in_place(monkeypatch):
     monkeypatch.setattr(engine, "np", numpy_with(add=add))
     x = ag.tensor(np.arange(4.0), requires_grad=True)
     y = x * 1
-    (y * 3 + y * 5).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), np.full(4, 8.0))
-    assert decisions == [True]  # y's second gradient was added into its first
+    (y * 3 + y * 5 + y * 7).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(4, 15.0))
+    # y's first two gradients go into a new array, the engine's own: the third is added to it
+    assert decisions == [False, True]
 
 
 def test_a_gradient_add_shares_between_inputs_is_not_added_to_in_place():

@@ -217,3 +217,26 @@ def test_a_hook_that_raises_leaves_every_grad_unchanged(where):
     np.testing.assert_array_equal(x.grad.numpy(), [10.0, 20.0])
     assert y.grad is None and u.grad is None
     assert ag.is_grad_enabled()
+
+
+def test_a_linear_layers_gradients_become_its_grads_without_a_copy(monkeypatch):
+    """The weight's gradient reaches it through W.T's view op and the bias's through the
+    engine's sum over the batch: both are memory of this pass that nothing else holds, so
+    each becomes `.grad` as it is (and is still the leaf's own, as PyTorch's would be)."""
+    from autograd import engine
+
+    kept = {}
+
+    def accumulate(tensor, grad, create_graph, owned):
+        kept[tensor] = owned
+        return real(tensor, grad, create_graph, owned)
+
+    real = engine._accumulate
+    monkeypatch.setattr(engine, "_accumulate", accumulate)
+    layer = nn.Linear(5, 3).double()
+    x = ag.tensor(np.random.default_rng(0).normal(size=(4, 5)), requires_grad=True)
+    layer(x).square().sum().backward()
+    assert kept == {layer.weight: True, layer.bias: True, x: True}
+    arrays = [layer.weight.grad.numpy(), layer.bias.grad.numpy(), x.grad.numpy()]
+    for a, b in itertools.combinations(arrays, 2):
+        assert not np.shares_memory(a, b)

@@ -29,6 +29,8 @@ def _sizes(args: tuple, op: str) -> tuple[int, ...]:
 
 
 class Reshape(Function):
+    passes_gradient = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -48,6 +50,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    passes_gradient = True
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -60,6 +64,8 @@ class Permute(Function):
 
 
 class Expand(Function):
+    passes_gradient = True
+
     @staticmethod
     def forward(ctx, x, shape):
         try:
