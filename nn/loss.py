@@ -45,7 +45,8 @@ class NLLLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy from raw logits (N, C, ...) and integer targets (N, ...)."""
+    """Softmax cross-entropy from raw logits (N, C, ...) and integer class targets (N, ...)
+    or class probabilities (a float target of the logits' shape)."""
 
     def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:

@@ -55,7 +55,7 @@ def output_texts(nb):
 
 
 def test_the_walkthroughs_are_all_there():
-    assert len(NOTEBOOKS) == 11, [p.name for p in NOTEBOOKS]
+    assert len(NOTEBOOKS) == 12, [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -128,10 +128,116 @@ def test_execute_notebooks_rewrites_outputs_in_place_and_leaves_a_failing_one(tm
 
 
 def test_every_notebook_draws_its_figures_at_110_dpi_or_more():
-    import re
-
     for path in NOTEBOOKS:
-        nb = nbformat.read(path, as_version=4)
-        setup = next(c for c in nb.cells if c.cell_type == "code").source
+        setup = _code_cells(path)[1].source  # the cell after the parameters cell
         dpi = re.search(r'"figure\.dpi":\s*(\d+)', setup)
         assert dpi and int(dpi.group(1)) >= 110, path.name
+
+
+# ---- the form every walkthrough shares (issue 18) -------------------------------------------
+PARAMETERS_HEADER = "# Parameters: edit, then run all cells"
+ASSIGNED = re.compile(r"^([A-Z][A-Z0-9_]*)\s*=", re.M)
+# where each popular misconception is settled, and a word its note must use
+MISCONCEPTIONS = {"01": "path", "02": "bias", "06": "Maxout", "07": "gain", "08": "epoch",
+                  "09": "test set", "10": "covariate shift", "11": "pool"}
+SLIDERS = {"05": ("gain", "depth"), "07": ("gain", "max_norm"), "08": ("lr", "momentum"),
+           "09": ("p", "weight_decay")}
+
+
+def _code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def _markdown_sections(path, heading):
+    """(index, source) of the markdown cells that contain the line `heading`."""
+    nb = nbformat.read(path, as_version=4)
+    return [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+            and heading in c.source.splitlines()]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_a_notebook_opens_with_a_parameters_cell_whose_every_name_is_used(path):
+    params, *rest = _code_cells(path)
+    assert params.source.splitlines()[0] == PARAMETERS_HEADER, path.name
+    assert "parameters" in params.metadata.get("tags", []), path.name
+    names = ASSIGNED.findall(params.source)
+    assert len(names) >= 3, (path.name, names)
+    later = "\n".join(c.source for c in rest)
+    unused = [n for n in names if not re.search(rf"\b{n}\b", later)]
+    assert not unused, f"{path.name}: parameters no later cell reads: {unused}"
+    if "INTERACTIVE" in names:
+        assert re.search(r"^INTERACTIVE = False\b", params.source, re.M), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_a_notebook_ends_with_two_or_three_exercises_each_with_its_expected_outcome(path):
+    (_, text), = _markdown_sections(path, "## Exercises")
+    starts = []  # the items "1. ", "2. ", ... at line starts, in order
+    for m in re.finditer(r"^(\d+)\.\s", text, re.M):
+        if int(m.group(1)) == len(starts) + 1:
+            starts.append(m.start())
+    items = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    assert 2 <= len(items) <= 3, (path.name, len(items))
+    for item in items:
+        assert re.search(r"^\s*\*Expected:\*\s+\S", item, re.M), (path.name, item[:80])
+
+
+def test_each_popular_misconception_is_settled_by_an_experiment_where_it_belongs():
+    for path in NOTEBOOKS:
+        prefix = path.name[:2]
+        notes = _markdown_sections(path, "## What popular explanations get wrong")
+        assert bool(notes) == (prefix in MISCONCEPTIONS), path.name
+        if notes:
+            nb = nbformat.read(path, as_version=4)
+            for i, text in notes:
+                assert MISCONCEPTIONS[prefix].lower() in text.lower(), path.name
+                settled = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+                assert "assert" in settled.source, f"{path.name}: note in cell {i} settles nothing"
+
+
+def test_the_sliders_cover_the_four_topics_the_issue_names():
+    for prefix, knobs in SLIDERS.items():
+        (path,) = [p for p in NOTEBOOKS if p.name.startswith(prefix)]
+        (cell,) = [c.source for c in _code_cells(path) if "interact(" in c.source]
+        assert "if INTERACTIVE:" in cell, path.name
+        for knob in knobs:
+            assert re.search(rf"\b{knob}\s*=", cell), (path.name, knob)
+
+
+PROBE = """
+import ipywidgets
+import matplotlib.pyplot as plt
+shown = [w for w in list(ipywidgets.Widget.widgets.values())
+         if isinstance(w, ipywidgets.interactive)]
+assert shown, "INTERACTIVE = True drew no interact() widget"
+for w in shown:
+    for control in w.kwargs_widgets:
+        if isinstance(control, ipywidgets.FloatLogSlider):
+            ends = [control.base ** control.min, control.base ** control.max]
+        elif isinstance(control, ipywidgets.Checkbox):
+            ends = [False, True]
+        elif hasattr(control, "options"):
+            ends = [v[1] if isinstance(v, tuple) else v for v in control.options]
+        else:
+            ends = [control.min, control.max]
+        for end in ends:  # each slider at each end, the others where they are
+            w.f(**{**w.kwargs, control._kwarg: end})
+            plt.close("all")
+print("probed", len(shown))
+"""
+
+
+@pytest.mark.parametrize("prefix", sorted(SLIDERS))
+def test_with_interactive_on_the_sliders_draw_at_both_ends_of_every_range(prefix):
+    """The tests leave INTERACTIVE off; here it is on, up to the sliders' cell, and each
+    slider is moved to both ends of its range (an error there would only show in the widget)."""
+    (path,) = [p for p in NOTEBOOKS if p.name.startswith(prefix)]
+    nb = nbformat.read(path, as_version=4)
+    last = max(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+               and "interact(" in c.source)
+    nb.cells = nb.cells[:last + 1] + [nbformat.v4.new_code_cell(PROBE)]
+    params = next(c for c in nb.cells if c.cell_type == "code")
+    params.source = params.source.replace("INTERACTIVE = False", "INTERACTIVE = True", 1)
+    execute(nb, path.parent)
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    assert "probed" in printed, printed
