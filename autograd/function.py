@@ -13,6 +13,7 @@ import weakref
 from typing import Any, Callable
 
 from .grad_mode import frees_saved, grad_enabled, no_grad
+from .versions import version_of
 from .viz_recording import module_scope
 
 
@@ -249,7 +250,8 @@ def check_versions(node: Function) -> None:
     """Raise PyTorch's error when a tensor `node` saved was changed in place after `node`
     was recorded (each write notes its number on the version counter it bumped)."""
     for s in node.saved:
-        box = s._vc if isinstance(s, Tensor | _SavedOutput) else None
+        box = (version_of(s) if isinstance(s, Tensor) else s._vc if s.__class__ is _SavedOutput
+               else None)
         if box is not None and box.writes and box.writes[-1] > node.seq:
             later = sum(1 for w in box.writes if w > node.seq)
             what = (f"a tensor of shape {s._data.shape}" if isinstance(s, Tensor)

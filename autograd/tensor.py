@@ -18,7 +18,7 @@ from .hooks import RemovableHandle, RetainGrad
 from .tensor_conversions import ConversionMethods, to_args
 from .tensor_inplace import InplaceMethods
 from .tensor_methods import TensorMethods
-from .versions import _share_version
+from .versions import _share_version, version_of
 
 _new = object.__new__
 
@@ -92,7 +92,8 @@ class Tensor(TensorMethods, InplaceMethods, ConversionMethods):
     @property
     def _version(self) -> int:
         """How many in-place ops changed this tensor's memory, as PyTorch's `_version`."""
-        return 0 if self._vc is None else self._vc.count
+        box = version_of(self)
+        return 0 if box is None else box.count
 
     @property
     def requires_grad(self) -> bool:

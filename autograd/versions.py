@@ -1,8 +1,8 @@
 """Version counters and views: how PyTorch's in-place checks know what changed.
 
-A tensor that was written in place, or that shares its memory (a view, a `detach()`),
-holds a `Version`: one counter for a tensor and all its views. A tensor without one is at
-version 0, so a plain op's result costs nothing here.
+A tensor's memory has one `Version`, made by the first in-place write: a view finds it on
+the base it views (`version_of`), a `detach()`ed tensor holds its source's. A tensor without
+one is at version 0, so a plain op's result or a view costs nothing here.
 """
 
 from __future__ import annotations
@@ -28,22 +28,27 @@ class Version:
             del self.writes[0]
 
 
+def version_of(t: Any, create: bool = False) -> Version | None:
+    """The version counter of `t`'s memory: a view's is its base's, found by walking to the
+    base that is no view (the counter is made by the first write, so a view costs nothing
+    until then); None while nothing was written, unless `create`."""
+    while t._view is not None:
+        t = t._view[0]
+    box = t._vc
+    if box is None and create:
+        box = t._vc = Version()
+    return box
+
+
 def _view_of(out: Any, base: Any, rebuild: Callable | None, arg: Any = None) -> Any:
     """Mark `out` as a view of `base`'s memory: they share one version counter, and an
     in-place op on `out` rewrites `base`'s graph as `rebuild(new_out, base, arg)`, base's
     value with the view's part replaced (None where a write through the view is refused)."""
-    box = base._vc
-    if box is None:
-        box = base._vc = Version()
-    out._vc = box
     out._view = (base, rebuild, arg)
     return out
 
 
 def _share_version(out: Any, base: Any) -> Any:
     """`out` shares `base`'s memory and so its version counter (a `detach()`ed tensor)."""
-    box = base._vc
-    if box is None:
-        box = base._vc = Version()
-    out._vc = box
+    out._vc = version_of(base, create=True)
     return out

@@ -21,7 +21,7 @@ import numpy as np
 from ..function import LAST_WRITE, _SavedOutput, next_seq
 from ..grad_mode import grad_enabled
 from ..tensor import Tensor, _make
-from ..versions import Version
+from ..versions import Version, version_of
 from .binary import where
 
 
@@ -147,10 +147,7 @@ def _broadcast(a: tuple, b: tuple) -> tuple | None:
 
 def _bump(x: Tensor) -> None:
     seq = LAST_WRITE.seq = next_seq()
-    box = x._vc
-    if box is None:
-        box = x._vc = Version()
-    box.bump(seq)
+    version_of(x, create=True).bump(seq)
 
 
 def apply_inplace(x: Tensor, op: str, compute: Any, casting: str = "same_kind") -> Tensor:
