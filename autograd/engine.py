@@ -289,7 +289,10 @@ def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool, owned: bool) -
     if create_graph:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
-        tensor.grad = _make(grad._data if owned else grad._data.copy())
+        data = grad._data
+        if not owned or not data.flags.c_contiguous and tensor._data.flags.c_contiguous:
+            data = data.copy()  # its own, and laid out as the tensor is (as PyTorch's .grad)
+        tensor.grad = _make(data)
     else:
         out = grad._data if owned else ...
         tensor.grad = _make(np.add(tensor.grad._data, grad._data, out=out))

@@ -240,3 +240,13 @@ def test_a_linear_layers_gradients_become_its_grads_without_a_copy(monkeypatch):
     arrays = [layer.weight.grad.numpy(), layer.bias.grad.numpy(), x.grad.numpy()]
     for a, b in itertools.combinations(arrays, 2):
         assert not np.shares_memory(a, b)
+
+
+def test_a_conv_weights_grad_is_laid_out_as_the_weight():
+    """The engine's own gradient can be a strided view (conv2d's weight gradient comes back
+    through a reshape and a transpose); `.grad` is laid out as the weight, as PyTorch's is."""
+    conv = nn.Conv2d(8, 16, 3)
+    x = ag.tensor(np.random.default_rng(0).normal(size=(2, 8, 6, 6)).astype(np.float32))
+    conv(x).square().sum().backward()
+    for p in conv.parameters():
+        assert p.grad.numpy().flags.c_contiguous, p.shape
