@@ -229,7 +229,7 @@ def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, mine: bool, builtin: bo
     back to the input's shape or cast to its dtype, or a built-in VJP's memory of this pass
     (`_made_here`) that it returned for this input only. 0-d gradients gain nothing."""
     data = g._data
-    if not data.ndim:
+    if not data.ndim or not data.flags.writeable:  # 0-d, or a broadcast (read-only) view
         return False
     base = data.base
     if data is not returned and (base is None or base is not returned and base is not

@@ -250,3 +250,22 @@ def test_a_conv_weights_grad_is_laid_out_as_the_weight():
     conv(x).square().sum().backward()
     for p in conv.parameters():
         assert p.grad.numpy().flags.c_contiguous, p.shape
+
+
+@pytest.mark.parametrize("shape", [(1,), (4,), (2, 3), (1, 1), (3, 1, 2)])
+@pytest.mark.parametrize("reduce", ["sum", "mean", "reshape_sum", "expand_sum"])
+def test_a_grad_from_a_broadcast_gradient_is_writeable_memory_of_its_own(shape, reduce):
+    """sum's VJP hands back a broadcast (read-only, zero-stride) view of one number: the
+    engine may not keep it as `.grad`, which zero_grad(set_to_none=False) and clipping
+    write in place."""
+    x = ag.tensor(np.ones(shape), requires_grad=True)
+    forward = {"sum": lambda: x.sum(), "mean": lambda: x.mean(),
+               "reshape_sum": lambda: x.reshape(-1).sum(),
+               "expand_sum": lambda: x.expand(2, *shape).sum()}[reduce]
+    forward().backward()
+    g = x.grad.numpy()
+    assert g.flags.writeable and g.flags.c_contiguous and 0 not in g.strides or g.size == 1
+    x.grad.zero_()  # as zero_grad(set_to_none=False) does
+    forward().backward()
+    expected = {"sum": 1.0, "mean": 1.0 / x.numel(), "reshape_sum": 1.0, "expand_sum": 2.0}
+    np.testing.assert_allclose(x.grad.numpy(), np.full(shape, expected[reduce]))
