@@ -20,7 +20,10 @@ def _sizes(args: tuple, op: str) -> tuple[int, ...]:
     PyTorch, where int() would make it 2)."""
     if len(args) == 1 and isinstance(args[0], tuple | list):
         args = tuple(args[0])
-    if all(a.__class__ is int for a in args):
+    for a in args:  # (a loop: all() over a generator costs more than the reshape it checks)
+        if a.__class__ is not int:
+            break
+    else:
         return args
     for a in args:
         if not isinstance(a, int | np.integer) or isinstance(a, bool):
