@@ -169,9 +169,7 @@ def cross_entropy(
     if not label_smoothing:
         return loss
     keep = Tensor((t != ignore_index).astype(logits.dtype))
-    lp = log_probs if weight is None else log_probs * weight.reshape(
-        (-1,) + (1,) * (logits.ndim - 2))
-    smooth = -lp.sum(dim=dim) * keep
+    smooth = -_class_weighted(log_probs, weight).sum(dim=dim) * keep
     n_classes = logits.shape[dim]
     if reduction == "mean":
         denom = keep.sum() if weight is None else Tensor(
@@ -180,6 +178,13 @@ def cross_entropy(
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+
+
+def _class_weighted(log_probs: Tensor, weight: Tensor | None) -> Tensor:
+    """log_probs (N, C, d1, ...) or (C,) times each class's weight along the class dim."""
+    if weight is None:
+        return log_probs
+    return log_probs * weight.reshape((-1,) + (1,) * (log_probs.ndim - 2))
 
 
 def _soft_cross_entropy(logits: Tensor, target: Any, weight: Tensor | None, ignore_index: int,
@@ -205,11 +210,8 @@ def _soft_cross_entropy(logits: Tensor, target: Any, weight: Tensor | None, igno
     n_classes = logits.shape[dim]
     if label_smoothing:
         q = q * (1 - label_smoothing) + label_smoothing / n_classes
-    log_probs = log_softmax(logits, dim)
     weight = _class_weight(weight, n_classes, "cross_entropy")
-    if weight is not None:
-        log_probs = log_probs * weight.reshape((-1,) + (1,) * (logits.ndim - 2))
-    loss = -(q * log_probs).sum(dim=dim)
+    loss = -(q * _class_weighted(log_softmax(logits, dim), weight)).sum(dim=dim)
     if reduction == "mean":
         samples = logits.numel() // n_classes if n_classes else 0
         return loss.sum() * (1.0 / samples) if samples else _undefined_mean(loss.sum())
