@@ -21,7 +21,7 @@ from nn.data import (
 )
 
 
-class Squares(Dataset):
+class _SquaresSamples:
     """Sample i is (i as a float32 vector of 2, i*i as an int)."""
 
     def __init__(self, n):
@@ -34,15 +34,12 @@ class Squares(Dataset):
         return np.full(2, i, np.float32), i * i
 
 
-class TSquares(tdata.Dataset):
-    def __init__(self, n):
-        self.n = n
+class Squares(_SquaresSamples, Dataset):
+    """The samples as a chainrule Dataset."""
 
-    def __len__(self):
-        return self.n
 
-    def __getitem__(self, i):
-        return np.full(2, i, np.float32), i * i
+class TSquares(_SquaresSamples, tdata.Dataset):
+    """The same samples as a torch Dataset."""
 
 
 def _plain(value):
