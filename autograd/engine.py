@@ -176,9 +176,7 @@ def run_backward(
                     f"backward: {node.name()}.backward returned {len(in_grads)} gradients; "
                     f"expected {len(parents)}, one per forward argument"
                 )
-            builtin = node.builtin
-            if not builtin:  # user code ran: it may have written in place
-                last_write = LAST_WRITE.seq
+            last_write = LAST_WRITE.seq  # a custom backward may have written in place
             for p, g in zip(parents, in_grads):
                 if p is None or g is None or (useful is not None and p not in useful):
                     continue
@@ -195,10 +193,10 @@ def run_backward(
                     grads[p] = g
                     if isinstance(p, Function):
                         heappush(heap, (-p.seq, p))
-                        if p.passes_gradient and _owns(g, data, grad, node in owned, builtin,
-                                                       parents, in_grads):
+                        if type(p).passes_gradient and _owns(g, data, grad, node, owned,
+                                                             in_grads):
                             owned.add(p)  # a view op's: it may reach a leaf as it is
-                    elif _owns(g, data, grad, node in owned, builtin, parents, in_grads):
+                    elif _owns(g, data, grad, node, owned, in_grads):
                         owned.add(p)  # a leaf's gradient that no user code has seen
                 elif create_graph:
                     grads[p] = old + g
@@ -222,12 +220,13 @@ def run_backward(
     return {key: grad for key, (grad, _) in captured.items()}
 
 
-def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, mine: bool, builtin: bool,
-          parents: tuple, in_grads: tuple) -> bool:
-    """Whether the engine owns `g`, the gradient for one input of a VJP that returned the
-    array `returned` for it and was handed `grad` (owned when `mine`): the engine's own sum
-    back to the input's shape or cast to its dtype, or a built-in VJP's memory of this pass
-    (`_made_here`) that it returned for this input only. 0-d gradients gain nothing."""
+def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, node: Function, owned: set,
+          in_grads: tuple) -> bool:
+    """Whether the engine owns `g`, the gradient for one input of `node`'s VJP, which
+    returned the array `returned` for it and was handed `grad` (owned when in `owned`):
+    the engine's own sum back to the input's shape or cast to its dtype, or a built-in
+    VJP's memory of this pass (`_made_here`) that it returned for this input only. 0-d
+    gradients gain nothing."""
     data = g._data
     if not data.ndim or not data.flags.writeable:  # 0-d, or a broadcast (read-only) view
         return False
@@ -235,8 +234,11 @@ def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, mine: bool, builtin: bo
     if data is not returned and (base is None or base is not returned and base is not
                                  returned.base):  # summed or cast: new memory (or a view of it)
         return True
-    return builtin and _made_here(g, grad, mine, in_grads) and (
-        len(in_grads) == 1 or _one_per_input(parents, in_grads))
+    if not type(node).builtin or not _made_here(g, grad, node in owned, in_grads):
+        return False
+    if len(in_grads) == 2:  # (most VJPs: checked here, without a call)
+        return in_grads[0] is not in_grads[1] or node.parents[0] is node.parents[1]
+    return len(in_grads) == 1 or _one_per_input(node.parents, in_grads)
 
 
 def _made_here(g: Tensor, grad: Tensor, mine: bool, in_grads: tuple) -> bool:
@@ -264,8 +266,6 @@ def _one_per_input(parents: tuple, in_grads: tuple) -> bool:
     """Whether a VJP returned each gradient Tensor for one input only (x * x returns one
     product for both of its edges to x, which is fine; Add's one Tensor for two inputs is
     not: neither input may then own it)."""
-    if len(in_grads) == 2:
-        return in_grads[0] is not in_grads[1] or parents[0] is parents[1]
     for i, g in enumerate(in_grads):
         for j in range(i + 1, len(in_grads)):
             if in_grads[j] is g and g is not None and parents[j] is not parents[i]:

@@ -30,7 +30,7 @@ def _make(data: np.ndarray, node: Any = None) -> Tensor:
     t.grad = None
     t._rg = node is not None
     t._node = node
-    t._hooks = t._vc = t._view = None
+    t._hooks = None
     return t
 
 
@@ -50,6 +50,8 @@ class Tensor(TensorMethods, InplaceMethods, ConversionMethods):
     float32, ints int64, bools bool, and numpy arrays keep their dtype.
     """
 
+    # `_vc` (a version counter) and `_view` (what a view views) are set only when they apply:
+    # read them through `versions.version_of` and `versions.viewed`.
     __slots__ = ("_data", "grad", "_rg", "_node", "_hooks", "_vc", "_view", "__weakref__")
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -72,7 +74,7 @@ class Tensor(TensorMethods, InplaceMethods, ConversionMethods):
             data = data._data
         self._data = dtypes.to_array(data, dtype)
         self.grad = None
-        self._node = self._hooks = self._vc = self._view = None
+        self._node = self._hooks = None
         self._rg = False
         if requires_grad:
             self.requires_grad = True

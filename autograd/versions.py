@@ -2,7 +2,8 @@
 
 A tensor's memory has one `Version`, made by the first in-place write: a view finds it on
 the base it views (`version_of`), a `detach()`ed tensor holds its source's. A tensor without
-one is at version 0, so a plain op's result or a view costs nothing here.
+one is at version 0, so a plain op's result or a view costs nothing here. The two slots
+this takes, `_vc` and `_view`, are set only when they apply: an op's result never sets them.
 """
 
 from __future__ import annotations
@@ -32,12 +33,20 @@ def version_of(t: Any, create: bool = False) -> Version | None:
     """The version counter of `t`'s memory: a view's is its base's, found by walking to the
     base that is no view (the counter is made by the first write, so a view costs nothing
     until then); None while nothing was written, unless `create`."""
-    while t._view is not None:
-        t = t._view[0]
-    box = t._vc
+    view = getattr(t, "_view", None)
+    while view is not None:
+        t = view[0]
+        view = getattr(t, "_view", None)
+    box = getattr(t, "_vc", None)
     if box is None and create:
         box = t._vc = Version()
     return box
+
+
+def viewed(t: Any) -> tuple | None:
+    """What `t` views, as `(base, rebuild, arg)` (see `_view_of`), or None for a tensor that
+    is no view."""
+    return getattr(t, "_view", None)
 
 
 def _view_of(out: Any, base: Any, rebuild: Callable | None, arg: Any = None) -> Any:

@@ -44,7 +44,8 @@ def _pair(value: Any, name: str, op: str, least: int | None = None) -> tuple[int
     """An int or a pair of ints, as a pair; with `least`, each must be at least that."""
     is_int = isinstance(value, int | np.integer) and not isinstance(value, bool)
     pair = (value, value) if is_int else tuple(value) if isinstance(value, tuple | list) else ()
-    if len(pair) != 2 or not all(isinstance(v, int | np.integer) for v in pair):
+    if len(pair) != 2 or not (isinstance(pair[0], int | np.integer)
+                              and isinstance(pair[1], int | np.integer)):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if least is not None and min(pair) < least:
         what = "positive" if least == 1 else f">= {least}"

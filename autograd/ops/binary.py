@@ -60,7 +60,7 @@ def binary_forward(ufunc: np.ufunc, op: str,
             r = fix_result_dtype(r, a, b)
         out = _new(Tensor)  # _make, inlined: this is every arithmetic op's result
         out._data = r
-        out.grad = out._node = out._hooks = out._vc = out._view = None
+        out.grad = out._node = out._hooks = None
         out._rg = False
         if save is not None and ctx.__class__ is not _NullCtx:  # a node is being recorded
             save(ctx, a, b, out)

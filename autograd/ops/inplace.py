@@ -21,7 +21,7 @@ import numpy as np
 from ..function import LAST_WRITE, _SavedOutput, next_seq
 from ..grad_mode import grad_enabled
 from ..tensor import Tensor, _make
-from ..versions import Version, version_of
+from ..versions import Version, version_of, viewed
 from .binary import where
 
 
@@ -57,9 +57,10 @@ def check_writable(x: Tensor, op: str) -> None:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
                            "in-place operation; do it under no_grad() (as an optimizer "
                            "step does), or on a .clone()")
-    base = x
-    while base._view is not None:
-        base, rebuild, _ = base._view
+    view = viewed(x)
+    while view is not None:
+        base, rebuild, _ = view
+        view = viewed(base)
         if rebuild is None:
             raise RuntimeError(f"{op}: unsupported operation: more than one element of the "
                                "written-to tensor refers to a single memory location (an "
@@ -85,7 +86,7 @@ def _snapshot_if_saved(node: Any, x: Tensor) -> None:
 def _mark_saved_output(x: Tensor) -> None:
     """x's own node (or a base's) may have saved x's values as its output (exp, tanh): that
     saved output now changes too, so its backward must refuse to run."""
-    if x._node is None and x._view is None:  # a leaf of its own memory saved no output
+    if x._node is None and viewed(x) is None:  # a leaf of its own memory saved no output
         return
     t = x
     while t is not None:
@@ -94,19 +95,20 @@ def _mark_saved_output(x: Tensor) -> None:
             if s.__class__ is _SavedOutput and np.may_share_memory(s._data, x._data):
                 s._vc = s._vc or Version()
                 s._vc.bump(next_seq())
-        t = t._view[0] if t._view is not None else None
+        view = viewed(t)
+        t = view[0] if view is not None else None
 
 
 def _rebase_views(x: Tensor) -> None:
     """After a recorded write into a view, each base up the chain gets a node that rebuilds
     it from the new view: base[key] = view for an index, a reshape back, an inverse
     permutation. Its values are already right (shared memory); only its graph changes."""
-    view = x
-    while view._view is not None:
-        base, rebuild, arg = view._view
+    view, viewing = x, viewed(x)
+    while viewing is not None:
+        base, rebuild, arg = viewing
         new = rebuild(view, base, arg)
         base._node, base._rg = new._node, True
-        view = base
+        view, viewing = base, viewed(base)
 
 
 def arithmetic(x: Tensor, op: str, ufunc: np.ufunc, other: Any, compute: Any) -> Tensor:

@@ -49,7 +49,7 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(ctx.in_shape), None
+        return Reshape.apply(grad, ctx.in_shape), None
 
 
 class Permute(Function):

@@ -94,10 +94,13 @@ class WindowFold(Function):
 
 
 def _per_dim(value: Any, n: int, name: str) -> tuple[int, ...]:
-    vals = (value,) * n if isinstance(value, int | np.integer) else tuple(value)
-    if len(vals) != n or any(int(v) < 1 for v in vals):
+    if isinstance(value, int | np.integer):
+        vals = [int(value)] * n
+    else:
+        vals = [int(v) for v in value]
+    if len(vals) != n or min(vals, default=1) < 1:
         raise ValueError(f"sliding_window_view: {name} must be {n} positive ints, got {value!r}")
-    return tuple(int(v) for v in vals)
+    return tuple(vals)
 
 
 def sliding_window_view(
