@@ -100,7 +100,7 @@ def run_backward(
     accumulate: bool = True,
 ) -> dict:
     """Backpropagate from `outputs`, then add the results into the `.grad` of every leaf, or
-    of `inputs` only when given; with `accumulate=False` leave `.grad` alone. Returns the
+    of `inputs` only when given; with `accumulate=False` leave `.grad` alone and return the
     gradients of the leaves (or `inputs`) as {node or leaf: gradient}.
 
     Nodes are numbered as they are recorded, so a node's consumers all carry larger numbers:
@@ -217,7 +217,7 @@ def run_backward(
         for key, (grad, mine) in captured.items():
             _accumulate(key if wanted is None else wanted[key], grad, create_graph, mine)
     _store_retained(retained, create_graph)
-    return {key: grad for key, (grad, _) in captured.items()}
+    return {} if accumulate else {key: grad for key, (grad, _) in captured.items()}
 
 
 def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, node: Function, owned: set,
@@ -257,7 +257,7 @@ def _made_here(g: Tensor, grad: Tensor, mine: bool, in_grads: tuple) -> bool:
     if (base is handed or base is handed.base) and not mine:
         return False
     for h in in_grads:
-        if h is not None and h is not g and np.may_share_memory(getattr(h, "_data", h), data):
+        if h is not None and h is not g and np.may_share_memory(h._data, data):
             return False
     return True
 

@@ -79,6 +79,7 @@ class Optimizer:
     def step(self) -> None:
         """One update of every parameter that has a gradient (others are skipped). Every
         gradient is checked against its parameter's shape and dtype before any update."""
+        updates = []
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
@@ -91,11 +92,13 @@ class Optimizer:
                         f"{p.dtype} has a .grad of shape {g.shape} and dtype {g.dtype}; they "
                         "must match (no parameter was changed)"
                     )
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    state = self.state.setdefault(p, {})
-                    self._update(p, p.grad._data, state, group)
+                updates.append((p, g, group))
+        states = self.state
+        for p, g, group in updates:
+            state = states.get(p)
+            if state is None:
+                state = states[p] = {}
+            self._update(p, g, state, group)
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         raise NotImplementedError

@@ -15,8 +15,11 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         return None
     if isinstance(dim, int | np.integer):
         dims = (dim,)
-    elif isinstance(dim, tuple | list) and all(isinstance(d, int | np.integer) for d in dim):
+    elif isinstance(dim, tuple | list):
         dims = tuple(dim)
+        for d in dims:
+            if not isinstance(d, int | np.integer):
+                raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
     else:
         raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
     n = ndim if ndim else 1  # a 0-d tensor accepts dim 0 and -1, as PyTorch

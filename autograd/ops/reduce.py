@@ -29,7 +29,10 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
     statistics of a channels-last activation), the sum is `ones @ (M, K) matrix`, which
     BLAS runs as one vectorised pass, where numpy adds such rows K elements at a time. It
     pays for many short rows: M >= _BLAS_SUM_M_FROM and K < _BLAS_SUM_K_UNDER."""
-    if dims and arr.size >= _BLAS_SUM_M_FROM and arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
+    rows = 1  # M
+    for d in dims or ():
+        rows *= arr.shape[d]
+    if rows >= _BLAS_SUM_M_FROM and arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
         core = arr.squeeze(tuple(d for d, n in enumerate(arr.shape) if n == 1))
         real = [d for d, n in enumerate(arr.shape) if n != 1]  # core's dims, in arr's numbering
         summed = {i for i, d in enumerate(real) if d in dims}
@@ -38,10 +41,8 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
             stored = core.transpose(order)
             kept = stored.shape[len(summed):]
             row = math.prod(kept)
-            if stored.flags.c_contiguous and row < _BLAS_SUM_K_UNDER and (
-                arr.size // row >= _BLAS_SUM_M_FROM
-            ):
-                total = (np.ones(arr.size // row, arr.dtype) @ stored.reshape(-1, row))
+            if stored.flags.c_contiguous and row < _BLAS_SUM_K_UNDER:
+                total = np.ones(rows, arr.dtype) @ stored.reshape(rows, row)
                 total = total.reshape(kept).transpose(np.argsort(order[len(summed):]))
                 shape = _kept_shape(arr.shape, dims)
                 if not keepdim:
@@ -55,13 +56,13 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.in_shape = x.shape
-        ctx.kept = _kept_shape(x.shape, dims)
+        ctx.in_shape, ctx.dims = x.shape, dims
         return _make(_sum(x._data, dims, keepdim))
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(ctx.kept).expand(ctx.in_shape), None, None
+        kept = _kept_shape(ctx.in_shape, ctx.dims)
+        return grad.reshape(kept).expand(ctx.in_shape), None, None
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:  # noqa: A001
@@ -74,19 +75,21 @@ def sum_to_size(x: Tensor, *size: Any) -> Tensor:
     The engine undoes every op's broadcasting with it; Sub uses it to negate a small sum."""
     shape = _sizes(size, "sum_to_size")
     have = x.shape
-    extra = len(have) - len(shape)
-    dims = list(range(extra))
+    extra = len(have) - len(shape)  # the leading dims, summed away
+    kept = []  # the dims summed to size 1
     for i, n in enumerate(shape if extra >= 0 else ()):
         if n != have[extra + i]:
             if n != 1:
                 extra = -1
                 break
-            dims.append(extra + i)
+            kept.append(extra + i)
     if extra < 0:
         raise ShapeError(f"sum_to_size: size {shape} does not broadcast to the tensor's "
                          f"shape {have}")
-    out = Sum.apply(x, tuple(dims), True) if dims else x
-    return out if out.shape == shape else out.reshape(shape)
+    if not kept:  # (a bias's gradient: one sum, no reshape)
+        return Sum.apply(x, tuple(range(extra)), False) if extra else x
+    out = Sum.apply(x, (*range(extra), *kept), True)
+    return out.reshape(shape) if extra else out
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
