@@ -203,8 +203,9 @@ def run_backward(
                 elif p in owned:
                     np.add(old._data, g._data, out=old._data)
                 else:
-                    grads[p] = _make(np.add(old._data, g._data, out=...))
-                    owned.add(p)
+                    grads[p] = new = _make(np.add(old._data, g._data, out=...))
+                    if new._data.ndim:  # (0-d: numpy adds in place slower than it makes one)
+                        owned.add(p)
         for leaf, grad in grads.items():  # the leaves: every hook runs before any .grad changes
             mine = leaf in owned and not leaf._hooks
             if leaf._hooks is not None:
