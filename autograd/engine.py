@@ -145,19 +145,17 @@ def run_backward(
     retained: list = []
     mode = backward_mode(create_graph, retain_graph)  # an ordinary backward records no graph
     grad_norms = grad_norms_recorded()
-    last_write = LAST_WRITE.seq  # read again after user code (hooks, custom backwards) ran
     try:
         while heap:
             node = heappop(heap)[1]
             grad = grads.pop(node)
             if node.saved is None:  # (no local name for it: release_saved must free it)
                 raise RuntimeError(_FREED_MESSAGE.format(name=node.name()))
-            if node.seq < last_write and node.saved:  # written to since it was recorded
+            if node.seq < LAST_WRITE.seq and node.saved:  # written to since it was recorded
                 check_versions(node)
             if node.hooks is not None:  # user code sees `grad`: the engine owns it no more
                 grad = _run_hooks(node.hooks, grad, retained)
                 owned.discard(node)
-                last_write = LAST_WRITE.seq
             if wanted is not None and node in wanted:
                 captured[node] = (grad, node in owned)
                 owned.discard(node)  # handed on as a result: nothing below may write into it
@@ -176,7 +174,6 @@ def run_backward(
                     f"backward: {node.name()}.backward returned {len(in_grads)} gradients; "
                     f"expected {len(parents)}, one per forward argument"
                 )
-            last_write = LAST_WRITE.seq  # a custom backward may have written in place
             for p, g in zip(parents, in_grads):
                 if p is None or g is None or (useful is not None and p not in useful):
                     continue
