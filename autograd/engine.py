@@ -221,43 +221,37 @@ def run_backward(
 def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, node: Function, owned: set,
           in_grads: tuple) -> bool:
     """Whether the engine owns `g`, the gradient for one input of `node`'s VJP, which
-    returned the array `returned` for it and was handed `grad` (owned when in `owned`):
-    the engine's own sum back to the input's shape or cast to its dtype, or a built-in
-    VJP's memory of this pass (`_made_here`) that it returned for this input only. 0-d
-    gradients gain nothing."""
+    returned the array `returned` for it and was handed `grad` (owned when in `owned`).
+    Owned are the engine's own sum back to the input's shape or cast to its dtype, and a
+    built-in VJP's memory of this pass that no user code has seen: a new array, a view of
+    one (matmul's transposed product, a reshaped sum), or the VJP's own incoming gradient or
+    a view of it when the engine owned that; in each case memory that no other of the VJP's
+    results holds, returned for this input only. A built-in VJP returns new arrays, views
+    of them, or what it was handed. 0-d gradients gain nothing."""
     data = g._data
-    if not data.ndim or not data.flags.writeable:  # 0-d, or a broadcast (read-only) view
+    if not data.ndim:
         return False
     base = data.base
+    if base is not None and not data.flags.writeable:  # a broadcast (read-only) view
+        return False
     if data is not returned and (base is None or base is not returned and base is not
                                  returned.base):  # summed or cast: new memory (or a view of it)
         return True
-    if not type(node).builtin or not _made_here(g, grad, node in owned, in_grads):
+    if not type(node).builtin:
         return False
+    if g is grad:
+        if node not in owned:
+            return False
+    elif base is not None:
+        handed = grad._data
+        if (base is handed or base is handed.base) and node not in owned:
+            return False
+        for h in in_grads:
+            if h is not None and h is not g and np.may_share_memory(h._data, data):
+                return False
     if len(in_grads) == 2:  # (most VJPs: checked here, without a call)
         return in_grads[0] is not in_grads[1] or node.parents[0] is node.parents[1]
     return len(in_grads) == 1 or _one_per_input(node.parents, in_grads)
-
-
-def _made_here(g: Tensor, grad: Tensor, mine: bool, in_grads: tuple) -> bool:
-    """Whether the built-in VJP's result `g` is memory of this pass that no user code has
-    seen: a new array, or a view of one (matmul's transposed product, a reshaped sum), or
-    the VJP's own incoming gradient or a view of it when the engine owned that (`mine`),
-    and in each case memory that no other of the VJP's results holds. A built-in VJP
-    returns new arrays, views of them, or what it was handed."""
-    data = g._data
-    base = data.base
-    if g is grad:
-        return mine
-    if base is None:
-        return True
-    handed = grad._data
-    if (base is handed or base is handed.base) and not mine:
-        return False
-    for h in in_grads:
-        if h is not None and h is not g and np.may_share_memory(h._data, data):
-            return False
-    return True
 
 
 def _one_per_input(parents: tuple, in_grads: tuple) -> bool:
