@@ -53,3 +53,27 @@ def test_timing_pairs_the_engines_blocks():
                                          min_rounds=3)
     assert set(medians) == set(peak) == {"chainrule", "torch"}
     assert all(m > 0 for m in medians.values()) and 0 < ratio < float("inf")
+
+
+def test_compare_pairs_two_trees_and_reports_the_ratio(capsys):
+    """`benchmarks.compare` runs each tree in its own process and pairs their blocks; here
+    the tree against itself, two quick rounds (the numbers are not checked: no timings)."""
+    from benchmarks import compare
+
+    result = compare.compare("overhead", compare.REPO, compare.REPO, rounds=2, block=0.01)
+    assert set(result) == {"before", "after", "ratio", "low", "high"}
+    assert result["low"] <= result["ratio"] <= result["high"] and result["before"] > 0
+    compare.main([str(compare.REPO), "--only", "overhead", "--rounds", "2", "--block", "0.01"])
+    out = capsys.readouterr().out
+    assert "after/before" in out and out.splitlines()[-1].startswith("overhead")
+
+
+def test_compare_exports_a_revision_and_refuses_what_is_neither(tmp_path):
+    from benchmarks import compare
+
+    tree = compare.source_tree("HEAD", tmp_path)
+    assert (tree / "autograd" / "engine.py").is_file()
+    with pytest.raises(SystemExit, match="neither a source tree nor a git revision"):
+        compare.source_tree("no-such-revision", tmp_path)
+    with pytest.raises(SystemExit):
+        compare.main(["HEAD", "--only", "nope"])
