@@ -53,12 +53,12 @@ for line in sys.stdin:
 
 
 def source_tree(spec: str, scratch: Path) -> Path:
-    """`spec` as a directory: itself when it is one, else a git revision exported there."""
+    """`spec` as a directory: itself when it is one, else a git revision exported into a
+    new directory under `scratch`."""
     path = Path(spec)
     if (path / "autograd").is_dir():
         return path.resolve()
-    out = scratch / spec.replace("/", "_")
-    out.mkdir()
+    out = Path(tempfile.mkdtemp(dir=scratch))
     archive = subprocess.run(["git", "-C", str(REPO), "archive", spec], capture_output=True)
     if archive.returncode:
         raise SystemExit(f"compare: {spec!r} is neither a source tree nor a git revision: "

@@ -73,6 +73,7 @@ def test_compare_exports_a_revision_and_refuses_what_is_neither(tmp_path):
 
     tree = compare.source_tree("HEAD", tmp_path)
     assert (tree / "autograd" / "engine.py").is_file()
+    assert compare.source_tree("HEAD", tmp_path) != tree  # the same revision twice: two trees
     with pytest.raises(SystemExit, match="neither a source tree nor a git revision"):
         compare.source_tree("no-such-revision", tmp_path)
     with pytest.raises(SystemExit):
