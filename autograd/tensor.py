@@ -34,6 +34,19 @@ def _make(data: np.ndarray, node: Any = None) -> Tensor:
     return t
 
 
+def _make_view(data: np.ndarray, base: Tensor, rebuild: Callable | None,
+               arg: Any = None) -> Tensor:
+    """`_make` for a view of `base`'s memory: they share one version counter, and an
+    in-place op on the view rewrites `base`'s graph as `rebuild(new_view, base, arg)`, base's
+    value with the view's part replaced (None where a write through the view is refused)."""
+    t = _new(Tensor)
+    t._data = data
+    t.grad = t._node = t._hooks = None
+    t._rg = False
+    t._view = (base, rebuild, arg)
+    return t
+
+
 def _operand(x: Any) -> Any:
     """The other side of an arithmetic op: Python scalars stay weak, the rest become Tensors."""
     if x.__class__ in _PASSED or isinstance(x, Tensor):

@@ -2,13 +2,14 @@
 
 A tensor's memory has one `Version`, made by the first in-place write: a view finds it on
 the base it views (`version_of`), a `detach()`ed tensor holds its source's. A tensor without
-one is at version 0, so a plain op's result or a view costs nothing here. The two slots
-this takes, `_vc` and `_view`, are set only when they apply: an op's result never sets them.
+one is at version 0, so a plain op's result or a view costs nothing here. A Tensor's two
+slots for this are set only when they apply: `_vc` by the first write, `_view` by the view
+ops (`tensor._make_view`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 
 class Version:
@@ -44,17 +45,9 @@ def version_of(t: Any, create: bool = False) -> Version | None:
 
 
 def viewed(t: Any) -> tuple | None:
-    """What `t` views, as `(base, rebuild, arg)` (see `_view_of`), or None for a tensor that
-    is no view."""
+    """What `t` views, as `(base, rebuild, arg)` (see `tensor._make_view`), or None for a
+    tensor that is no view."""
     return getattr(t, "_view", None)
-
-
-def _view_of(out: Any, base: Any, rebuild: Callable | None, arg: Any = None) -> Any:
-    """Mark `out` as a view of `base`'s memory: they share one version counter, and an
-    in-place op on `out` rewrites `base`'s graph as `rebuild(new_out, base, arg)`, base's
-    value with the view's part replaced (None where a write through the view is refused)."""
-    out._view = (base, rebuild, arg)
-    return out
 
 
 def _share_version(out: Any, base: Any) -> Any:

@@ -10,8 +10,7 @@ import numpy as np
 
 from ..errors import ShapeError, broadcast_error
 from ..function import Function
-from ..tensor import Tensor, _make
-from ..versions import _view_of
+from ..tensor import Tensor, _make, _make_view
 from .layout import allocate, memory_order
 
 
@@ -36,11 +35,10 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.shape
+        ctx.in_shape = x._data.shape
         try:
             r = x._data.reshape(shape)
-            out = _make(r)
-            return _view_of(out, x, _unreshape) if r.base is not None else out
+            return _make_view(r, x, _unreshape) if r.base is not None else _make(r)
         except ValueError:
             raise ShapeError(
                 f"reshape: cannot reshape a tensor of shape {x.shape} ({x._data.size} elements) "
@@ -58,7 +56,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return _view_of(_make(x._data.transpose(dims)), x, _unpermute, dims)
+        return _make_view(x._data.transpose(dims), x, _unpermute, dims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -72,7 +70,7 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
         try:
-            return _view_of(_make(np.broadcast_to(x._data, shape)), x, None)
+            return _make_view(np.broadcast_to(x._data, shape), x, None)
         except ValueError:
             raise broadcast_error("expand", x.shape, shape) from None
 
@@ -101,7 +99,7 @@ class Index(Function):
             raise IndexError(f"index: {e} (indexing a tensor of shape {x.shape})") from None
         if r.base is None or _is_advanced(key):  # a copy: a new tensor, not a view
             return _make(r)
-        return _view_of(_make(r), x, _unindex, key)
+        return _make_view(r, x, _unindex, key)
 
     @staticmethod
     def backward(ctx, grad):
