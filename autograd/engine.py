@@ -190,8 +190,8 @@ def run_backward(
                     grads[p] = g
                     if isinstance(p, Function):
                         heappush(heap, (-p.seq, p))
-                        if type(p).passes_gradient and _owns(g, data, grad, node, owned,
-                                                             in_grads):
+                        if type(p).passes_gradient and _views_a_leaf(p) and _owns(
+                                g, data, grad, node, owned, in_grads):
                             owned.add(p)  # a view op's: it may reach a leaf as it is
                     elif _owns(g, data, grad, node, owned, in_grads):
                         owned.add(p)  # a leaf's gradient that no user code has seen
@@ -252,6 +252,18 @@ def _owns(g: Tensor, returned: np.ndarray, grad: Tensor, node: Function, owned: 
     if len(in_grads) == 2:  # (most VJPs: checked here, without a call)
         return in_grads[0] is not in_grads[1] or node.parents[0] is node.parents[1]
     return len(in_grads) == 1 or _one_per_input(node.parents, in_grads)
+
+
+def _views_a_leaf(node: Function) -> bool:
+    """Whether `node`, a view op, views a leaf, directly or through more view ops: only then
+    may the gradient it passes on become a `.grad` as it is, and be worth tracing."""
+    while True:
+        source = node.parents[0]
+        if not isinstance(source, Function):
+            return source is not None
+        if not type(source).passes_gradient:
+            return False
+        node = source
 
 
 def _one_per_input(parents: tuple, in_grads: tuple) -> bool:
