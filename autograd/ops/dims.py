@@ -48,7 +48,10 @@ def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[i
     """The shape with reduced dims kept as size 1."""
     if dims is None:
         return (1,) * len(shape)
-    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+    kept = list(shape)
+    for d in dims:
+        kept[d] = 1
+    return tuple(kept)
 
 
 def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
