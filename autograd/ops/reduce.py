@@ -29,9 +29,7 @@ def _sum(arr: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.nda
     statistics of a channels-last activation), the sum is `ones @ (M, K) matrix`, which
     BLAS runs as one vectorised pass, where numpy adds such rows K elements at a time. It
     pays for many short rows: M >= _BLAS_SUM_M_FROM and K < _BLAS_SUM_K_UNDER."""
-    rows = 1  # M
-    for d in dims or ():
-        rows *= arr.shape[d]
+    rows = _count(arr.shape, dims) if dims else 0  # M
     if rows >= _BLAS_SUM_M_FROM and arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
         core = arr.squeeze(tuple(d for d, n in enumerate(arr.shape) if n == 1))
         real = [d for d, n in enumerate(arr.shape) if n != 1]  # core's dims, in arr's numbering
