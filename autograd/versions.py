@@ -34,10 +34,10 @@ def version_of(t: Any, create: bool = False) -> Version | None:
     """The version counter of `t`'s memory: a view's is its base's, found by walking to the
     base that is no view (the counter is made by the first write, so a view costs nothing
     until then); None while nothing was written, unless `create`."""
-    view = getattr(t, "_view", None)
+    view = viewed(t)
     while view is not None:
         t = view[0]
-        view = getattr(t, "_view", None)
+        view = viewed(t)
     box = getattr(t, "_vc", None)
     if box is None and create:
         box = t._vc = Version()
